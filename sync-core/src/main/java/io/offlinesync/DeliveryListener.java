@@ -1,0 +1,22 @@
+package io.offlinesync;
+
+import java.time.Duration;
+
+/**
+ * Hears the result of every delivery attempt the engine makes; metrics and health use it.
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface DeliveryListener {
+
+	/**
+	 * One attempt ended and its result was recorded (or could not be, see {@code stored}).
+	 * @param operation the operation as it was claimed
+	 * @param result what the transport reported
+	 * @param latency how long the send took
+	 * @param stored the operation's new state, or {@literal null} if recording it failed
+	 */
+	void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored);
+
+}

@@ -1,0 +1,351 @@
+package io.offlinesync;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.offlinesync.store.OutboxStore;
+
+/**
+ * The facade the application and the engine use. {@link #enqueue(NewOperation)} returns only once the operation is
+ * durable in the store; nothing touches the network before that.
+ *
+ * <p>Thread-safe. Every refusal throws before anything is stored: {@link InvalidOperationException} for bad input,
+ * {@link OperationStateException} for a state change the operation's state does not allow.
+ *
+ * @since 0.1.0
+ */
+public final class Outbox {
+
+	private static final System.Logger logger = System.getLogger(Outbox.class.getName());
+
+	private final OutboxStore store;
+
+	private final OutboxConfig config;
+
+	private final Clock clock;
+
+	private final OperationIds ids;
+
+	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
+
+	/**
+	 * An outbox with the default settings and the system clock.
+	 * @param store where operations are kept
+	 */
+	public Outbox(OutboxStore store) {
+		this(store, OutboxConfig.defaults(), Clock.systemUTC());
+	}
+
+	/**
+	 * An outbox.
+	 * @param store where operations are kept
+	 * @param config the settings
+	 * @param clock the source of every timestamp
+	 */
+	public Outbox(OutboxStore store, OutboxConfig config, Clock clock) {
+		this.store = Objects.requireNonNull(store, "'store' must not be null");
+		this.config = Objects.requireNonNull(config, "'config' must not be null");
+		this.clock = Objects.requireNonNull(clock, "'clock' must not be null");
+		this.ids = new OperationIds(clock);
+	}
+
+	/**
+	 * Store one operation durably.
+	 * @param operation what to deliver
+	 * @return the stored operation, {@link OperationStatus#PENDING}
+	 * @throws InvalidOperationException if the operation is refused; nothing is stored
+	 * @throws StoreException if it could not be made durable; nothing is stored
+	 */
+	public Operation enqueue(NewOperation operation) {
+		return enqueueAll(List.of(operation)).get(0);
+	}
+
+	/**
+	 * Store one operation durably.
+	 * @param kind what to do, for example {@code http.post}
+	 * @param target where, for example {@code /api/messages}
+	 * @param payload the body
+	 * @return the stored operation
+	 * @see #enqueue(NewOperation)
+	 */
+	public Operation enqueue(String kind, String target, String payload) {
+		return enqueue(NewOperation.of(kind, target, payload));
+	}
+
+	/**
+	 * Store many operations in one durable write: all of them or, if one is refused or the write fails, none.
+	 * @param operations what to deliver, in order
+	 * @return the stored operations, in the same order
+	 */
+	public List<Operation> enqueueAll(List<NewOperation> operations) {
+		Objects.requireNonNull(operations, "'operations' must not be null");
+		for (int i = 0; i < operations.size(); i++) {
+			validate(operations.get(i), i, operations.size());
+		}
+		Instant now = this.clock.instant();
+		List<Operation> stored = new ArrayList<>(operations.size());
+		for (NewOperation operation : operations) {
+			stored.add(Operation.builder()
+				.id(this.ids.next())
+				.kind(operation.kind())
+				.target(operation.target())
+				.payload(operation.payload())
+				.headers(operation.headers())
+				.idempotencyKey(operation.idempotencyKey())
+				.orderingKey(operation.orderingKey())
+				.createdAt(now)
+				.build());
+		}
+		this.store.insert(stored);
+		if (!stored.isEmpty()) {
+			notifyEnqueued();
+		}
+		return stored;
+	}
+
+	/**
+	 * @param id an operation id
+	 * @return the operation, or empty
+	 */
+	public Optional<Operation> find(String id) {
+		return this.store.find(id);
+	}
+
+	/**
+	 * List operations in enqueue order.
+	 * @param statuses statuses to include; empty for all
+	 * @param afterId continue after this id (the last of a previous page), or {@literal null}
+	 * @param limit the most to return; at least 1
+	 * @return the operations
+	 */
+	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+		return this.store.list(statuses, afterId, limit);
+	}
+
+	/**
+	 * Claim up to {@code limit} due operations, oldest first, at most one per ordering key.
+	 * @param limit the most to claim
+	 * @return the claimed operations, {@link OperationStatus#IN_FLIGHT}
+	 */
+	public List<Operation> claimReady(int limit) {
+		return this.store.claimReady(this.clock.instant(), limit);
+	}
+
+	/**
+	 * Claim one operation.
+	 * @param id the id
+	 * @return the claimed operation
+	 * @throws OperationStateException if it is not ready
+	 */
+	public Operation claim(String id) {
+		return this.store.claim(id, this.clock.instant());
+	}
+
+	/**
+	 * Record that a claimed operation was delivered.
+	 * @param claimed the operation as returned by the claim
+	 * @return the done operation
+	 * @throws OperationStateException if the claim is no longer current
+	 */
+	public Operation markDone(Operation claimed) {
+		return this.store.complete(claimed.id(), claimed.claimToken(), this.clock.instant());
+	}
+
+	/**
+	 * Record a failed attempt: a retryable failure is retried after the policy's delay (or the receiver's
+	 * {@code Retry-After}, if later) while attempts are left; a permanent failure, or the last attempt, parks it.
+	 * @param claimed the operation as returned by the claim
+	 * @param result the failed result
+	 * @return the failed or parked operation
+	 * @throws OperationStateException if the claim is no longer current
+	 */
+	public Operation markFailed(Operation claimed, SendResult result) {
+		if (result.isOk()) {
+			throw new IllegalArgumentException("markFailed needs a failed result but got " + result);
+		}
+		Instant now = this.clock.instant();
+		RetryPolicy policy = this.config.retryPolicy();
+		if (result.outcome() == SendResult.Outcome.PERMANENT) {
+			return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), null, now);
+		}
+		if (!policy.allowsAnotherAttempt(claimed.attempt())) {
+			String error = "gave up after " + claimed.attempt() + " attempts: " + result.error();
+			return this.store.fail(claimed.id(), claimed.claimToken(), error, null, now);
+		}
+		Duration delay = policy.delayAfter(claimed.attempt());
+		Duration retryAfter = result.retryAfter().orElse(Duration.ZERO);
+		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay);
+		return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), retryAt, now);
+	}
+
+	/**
+	 * Give a claimed operation back unattempted (the engine stopped before sending it).
+	 * @param claimed the operation as returned by the claim
+	 * @return the operation, due at once
+	 */
+	public Operation release(Operation claimed) {
+		return this.store.release(claimed.id(), claimed.claimToken(), this.clock.instant());
+	}
+
+	/**
+	 * Requeue operations claimed longer ago than the timeout whose claim holder never reported back.
+	 * @param inFlightTimeout how long a claim may last
+	 * @return how many were requeued (or parked, when out of attempts)
+	 */
+	public int requeueStale(Duration inFlightTimeout) {
+		Instant now = this.clock.instant();
+		return this.store.requeueStale(now.minus(inFlightTimeout), this.config.retryPolicy().maxAttempts(), now);
+	}
+
+	/**
+	 * Operator action: make a parked or failed operation pending again, attempts reset.
+	 * @param id the id
+	 * @return the pending operation
+	 */
+	public Operation retry(String id) {
+		Operation retried = this.store.retry(id, this.clock.instant());
+		notifyEnqueued();
+		return retried;
+	}
+
+	/**
+	 * Operator action: remove an operation that is not in flight.
+	 * @param id the id
+	 * @return the removed operation
+	 */
+	public Operation discard(String id) {
+		return this.store.discard(id);
+	}
+
+	/**
+	 * Remove delivered operations older than the given age.
+	 * @param olderThan how long a delivered operation is kept
+	 * @return how many were removed
+	 */
+	public int purgeDone(Duration olderThan) {
+		return this.store.purgeDone(this.clock.instant().minus(olderThan));
+	}
+
+	/** @return the counts by status and the oldest undelivered operation */
+	public OutboxStats stats() {
+		return this.store.stats();
+	}
+
+	/** @return the settings */
+	public OutboxConfig config() {
+		return this.config;
+	}
+
+	/** @return the clock every timestamp comes from */
+	public Clock clock() {
+		return this.clock;
+	}
+
+	/**
+	 * Run the listener after every enqueue (and operator retry), on the enqueuing thread; the engine uses it to
+	 * wake up. It must be quick and must not throw.
+	 * @param listener the listener
+	 */
+	public void addEnqueueListener(Runnable listener) {
+		this.enqueueListeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+	}
+
+	/**
+	 * @param listener a listener added before
+	 */
+	public void removeEnqueueListener(Runnable listener) {
+		this.enqueueListeners.remove(listener);
+	}
+
+	private void notifyEnqueued() {
+		for (Runnable listener : this.enqueueListeners) {
+			try {
+				listener.run();
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Enqueue listener " + listener + " failed", ex);
+			}
+		}
+	}
+
+	private void validate(NewOperation operation, int index, int count) {
+		if (operation == null) {
+			throw new InvalidOperationException("Operation " + (index + 1) + " of " + count + " is null");
+		}
+		String where = (count > 1) ? " (operation " + (index + 1) + " of " + count + ")" : "";
+		requireStorable("kind", operation.kind(), where);
+		requireStorable("target", operation.target(), where);
+		requireStorable("payload", operation.payload(), where);
+		for (Map.Entry<String, String> header : operation.headers().entrySet()) {
+			requireStorable("header name", header.getKey(), where);
+			requireStorable("header '" + header.getKey() + "'", header.getValue(), where);
+			if (containsLineBreak(header.getKey()) || containsLineBreak(header.getValue())) {
+				throw new InvalidOperationException(
+						"Header '" + header.getKey() + "' must not contain a line break" + where);
+			}
+		}
+		if (operation.idempotencyKey() != null) {
+			requireStorable("idempotencyKey", operation.idempotencyKey(), where);
+		}
+		if (operation.orderingKey() != null) {
+			requireStorable("orderingKey", operation.orderingKey(), where);
+		}
+		long bytes = utf8Length(operation.payload());
+		if (bytes > this.config.maxPayloadBytes()) {
+			throw new InvalidOperationException("'payload' is " + bytes + " bytes in UTF-8, over the limit of "
+					+ this.config.maxPayloadBytes() + " bytes" + where);
+		}
+	}
+
+	/**
+	 * Refuse lone surrogates: they have no UTF-8 form, so a store would silently replace them and the text read back
+	 * would differ from the text enqueued.
+	 */
+	private static void requireStorable(String field, String value, String where) {
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+				i++;
+			}
+			else if (Character.isSurrogate(c)) {
+				throw new InvalidOperationException("'" + field + "' contains a lone surrogate (U+"
+						+ Integer.toHexString(c).toUpperCase() + ") at index " + i + where
+						+ "; it is not valid Unicode text and could not be stored exactly");
+			}
+		}
+	}
+
+	private static boolean containsLineBreak(String value) {
+		return value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0;
+	}
+
+	private static long utf8Length(String value) {
+		long bytes = 0;
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (c < 0x80) {
+				bytes += 1;
+			}
+			else if (c < 0x800) {
+				bytes += 2;
+			}
+			else if (Character.isHighSurrogate(c)) {
+				bytes += 4;
+				i++;
+			}
+			else {
+				bytes += 3;
+			}
+		}
+		return bytes;
+	}
+
+}

@@ -1,0 +1,87 @@
+package io.offlinesync;
+
+import java.util.Objects;
+
+/**
+ * Settings of an {@link Outbox}. Immutable and validated on construction.
+ *
+ * @since 0.1.0
+ */
+public final class OutboxConfig {
+
+	/** Default largest payload, in UTF-8 bytes: 1 MiB. */
+	public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+	private static final OutboxConfig DEFAULTS = builder().build();
+
+	private final int maxPayloadBytes;
+
+	private final RetryPolicy retryPolicy;
+
+	private OutboxConfig(Builder builder) {
+		if (builder.maxPayloadBytes < 1) {
+			throw new IllegalArgumentException("'maxPayloadBytes' must be at least 1 but was " + builder.maxPayloadBytes);
+		}
+		this.maxPayloadBytes = builder.maxPayloadBytes;
+		this.retryPolicy = Objects.requireNonNull(builder.retryPolicy, "'retryPolicy' must not be null");
+	}
+
+	/** @return the default settings */
+	public static OutboxConfig defaults() {
+		return DEFAULTS;
+	}
+
+	/** @return a builder that starts from the defaults */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/** @return the largest payload accepted, in UTF-8 bytes */
+	public int maxPayloadBytes() {
+		return this.maxPayloadBytes;
+	}
+
+	/** @return the retry policy */
+	public RetryPolicy retryPolicy() {
+		return this.retryPolicy;
+	}
+
+	@Override
+	public String toString() {
+		return "OutboxConfig[maxPayloadBytes=" + this.maxPayloadBytes + ", retryPolicy=" + this.retryPolicy + "]";
+	}
+
+	/**
+	 * Builds an {@link OutboxConfig}.
+	 *
+	 * @since 0.1.0
+	 */
+	public static final class Builder {
+
+		private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+
+		private RetryPolicy retryPolicy = RetryPolicy.defaults();
+
+		private Builder() {
+		}
+
+		/** @param maxPayloadBytes the largest payload, in UTF-8 bytes; at least 1 */
+		public Builder maxPayloadBytes(int maxPayloadBytes) {
+			this.maxPayloadBytes = maxPayloadBytes;
+			return this;
+		}
+
+		/** @param retryPolicy the retry policy */
+		public Builder retryPolicy(RetryPolicy retryPolicy) {
+			this.retryPolicy = retryPolicy;
+			return this;
+		}
+
+		/** @return the validated settings */
+		public OutboxConfig build() {
+			return new OutboxConfig(this);
+		}
+
+	}
+
+}

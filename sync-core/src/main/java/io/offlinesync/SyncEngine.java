@@ -1,0 +1,324 @@
+package io.offlinesync;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Delivers ready operations from an {@link Outbox} through a {@link SyncTransport} while the {@link NetworkProbe}
+ * says the network is up.
+ *
+ * <p>{@link #tick()} makes one synchronous pass, for tests and for applications that drive the engine themselves.
+ * {@link #start()} runs passes on a background thread that wakes at once on enqueue, when the network comes back and
+ * when a send finishes, and otherwise sleeps ({@link EngineConfig#idleSleep()} or, offline,
+ * {@link EngineConfig#offlineSleep()}). Up to {@link EngineConfig#concurrency()} sends are in flight at once, without
+ * a thread each. Operations that share an ordering key go one at a time, in enqueue order.
+ *
+ * <p>Every send ends in a recorded result: a transport that throws, completes exceptionally, answers nothing or
+ * exceeds {@link EngineConfig#sendTimeout()} counts as a retryable failure. If even recording fails (the store is
+ * down), the claim goes stale and the in-flight timeout requeues the operation.
+ *
+ * @since 0.1.0
+ */
+public final class SyncEngine implements AutoCloseable {
+
+	private static final System.Logger logger = System.getLogger(SyncEngine.class.getName());
+
+	private final Outbox outbox;
+
+	private final SyncTransport transport;
+
+	private final NetworkProbe probe;
+
+	private final EngineConfig config;
+
+	private final Semaphore sendPermits;
+
+	private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final Object wakeMonitor = new Object();
+
+	private final Runnable onEnqueue = this::wakeUp;
+
+	private final Consumer<Boolean> onNetworkChange = (online) -> {
+		if (online) {
+			wakeUp();
+		}
+	};
+
+	private boolean wakeRequested;
+
+	private volatile boolean running;
+
+	private Thread loop;
+
+	/**
+	 * An engine; it does nothing until {@link #tick()} or {@link #start()}.
+	 * @param outbox where operations come from
+	 * @param transport how they are delivered
+	 * @param probe whether the network is up
+	 * @param config the settings
+	 */
+	public SyncEngine(Outbox outbox, SyncTransport transport, NetworkProbe probe, EngineConfig config) {
+		this.outbox = Objects.requireNonNull(outbox, "'outbox' must not be null");
+		this.transport = Objects.requireNonNull(transport, "'transport' must not be null");
+		this.probe = Objects.requireNonNull(probe, "'probe' must not be null");
+		this.config = Objects.requireNonNull(config, "'config' must not be null");
+		this.sendPermits = new Semaphore(config.concurrency());
+	}
+
+	/**
+	 * One pass: requeue stale claims; if the network is up, claim up to the batch limit of ready operations, send
+	 * them with the configured concurrency and record every result before returning.
+	 * @return how many operations were claimed and attempted
+	 */
+	public int tick() {
+		this.outbox.requeueStale(this.config.inFlightTimeout());
+		if (!this.probe.isOnline()) {
+			return 0;
+		}
+		List<Operation> claimed = this.outbox.claimReady(this.config.batchLimit());
+		List<CompletableFuture<Void>> sends = new ArrayList<>(claimed.size());
+		for (Operation operation : claimed) {
+			this.sendPermits.acquireUninterruptibly();
+			sends.add(send(operation));
+		}
+		// Bounded: each send ends by the send timeout at the latest.
+		CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+		return claimed.size();
+	}
+
+	/**
+	 * Start delivering in the background. Does nothing if already running.
+	 */
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
+		this.outbox.addEnqueueListener(this.onEnqueue);
+		this.probe.addListener(this.onNetworkChange);
+		this.loop = new Thread(this::runLoop, "offline-sync-engine");
+		this.loop.setDaemon(true);
+		this.loop.start();
+	}
+
+	/**
+	 * Stop the background loop: no new sends start, sends already in flight are given until the send timeout to
+	 * finish and record their result, and the loop thread has ended when this returns. Anything still unanswered is
+	 * left to the in-flight timeout. Does nothing if not running.
+	 */
+	@Override
+	public synchronized void close() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		this.outbox.removeEnqueueListener(this.onEnqueue);
+		this.probe.removeListener(this.onNetworkChange);
+		wakeUp();
+		long graceMillis = this.config.sendTimeout().toMillis() + 1000;
+		try {
+			this.loop.join(graceMillis);
+			if (this.sendPermits.tryAcquire(this.config.concurrency(), graceMillis, TimeUnit.MILLISECONDS)) {
+				this.sendPermits.release(this.config.concurrency());
+			}
+			else {
+				logger.log(System.Logger.Level.WARNING,
+						"Sends still unanswered at shutdown; the in-flight timeout will requeue them");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (this.loop.isAlive()) {
+			logger.log(System.Logger.Level.WARNING, "The engine loop did not stop within " + graceMillis + " ms");
+		}
+		this.loop = null;
+	}
+
+	/**
+	 * Make the background loop run a pass now instead of finishing its sleep.
+	 */
+	public void wakeUp() {
+		synchronized (this.wakeMonitor) {
+			this.wakeRequested = true;
+			this.wakeMonitor.notifyAll();
+		}
+	}
+
+	/** @return whether the background loop runs */
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** @return how many sends are in flight now */
+	public int sendsInFlight() {
+		return this.config.concurrency() - this.sendPermits.availablePermits();
+	}
+
+	/** @return the settings */
+	public EngineConfig config() {
+		return this.config;
+	}
+
+	/**
+	 * Hear every attempt's result.
+	 * @param listener the listener; runs on the thread that completed the send, and must be quick
+	 */
+	public void addDeliveryListener(DeliveryListener listener) {
+		this.listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+	}
+
+	private void runLoop() {
+		while (this.running) {
+			Duration sleep;
+			try {
+				sleep = pump();
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Engine pass failed; retrying after the idle sleep", ex);
+				sleep = this.config.idleSleep();
+			}
+			if (sleep != null) {
+				awaitWakeUp(sleep);
+			}
+		}
+	}
+
+	/**
+	 * One non-blocking pass of the background loop: claim as many ready operations as there are free send slots and
+	 * start their sends. Finished sends wake the loop, so sends overlap passes instead of waiting for whole batches.
+	 * @return how long to sleep, or {@literal null} to pass again at once
+	 */
+	private Duration pump() {
+		this.outbox.requeueStale(this.config.inFlightTimeout());
+		if (!this.probe.isOnline()) {
+			return this.config.offlineSleep();
+		}
+		int free = this.sendPermits.availablePermits();
+		if (free == 0) {
+			return this.config.idleSleep();
+		}
+		List<Operation> claimed = this.outbox.claimReady(Math.min(free, this.config.batchLimit()));
+		for (int i = 0; i < claimed.size(); i++) {
+			if (!this.running) {
+				releaseUnsent(claimed.subList(i, claimed.size()));
+				break;
+			}
+			this.sendPermits.acquireUninterruptibly();
+			send(claimed.get(i));
+		}
+		return claimed.isEmpty() ? this.config.idleSleep() : null;
+	}
+
+	private void releaseUnsent(List<Operation> unsent) {
+		for (Operation operation : unsent) {
+			try {
+				this.outbox.release(operation);
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Could not give back " + operation.id()
+						+ " at shutdown; the in-flight timeout will requeue it", ex);
+			}
+		}
+	}
+
+	private void awaitWakeUp(Duration sleep) {
+		synchronized (this.wakeMonitor) {
+			try {
+				if (!this.wakeRequested && this.running) {
+					this.wakeMonitor.wait(sleep.toMillis());
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				this.running = false;
+			}
+			this.wakeRequested = false;
+		}
+	}
+
+	/**
+	 * Send one claimed operation; the caller holds a send permit, which this releases once the result is recorded.
+	 */
+	private CompletableFuture<Void> send(Operation operation) {
+		long started = System.nanoTime();
+		CompletableFuture<SendResult> attempt = new CompletableFuture<>();
+		try {
+			CompletionStage<SendResult> stage = this.transport.send(operation);
+			if (stage == null) {
+				attempt.complete(null);
+			}
+			else {
+				stage.whenComplete((result, failure) -> {
+					if (failure != null) {
+						attempt.completeExceptionally(failure);
+					}
+					else {
+						attempt.complete(result);
+					}
+				});
+			}
+		}
+		catch (RuntimeException | Error ex) {
+			attempt.completeExceptionally(ex);
+		}
+		return attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
+			.handle((result, failure) -> {
+				try {
+					record(operation, toResult(result, failure), Duration.ofNanos(System.nanoTime() - started));
+				}
+				finally {
+					this.sendPermits.release();
+					wakeUp();
+				}
+				return null;
+			});
+	}
+
+	private SendResult toResult(SendResult result, Throwable failure) {
+		if (failure == null) {
+			return (result != null) ? result : SendResult.retryable("transport answered no result");
+		}
+		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
+				: failure;
+		if (cause instanceof TimeoutException) {
+			return SendResult.retryable("send timed out after " + this.config.sendTimeout().toMillis() + " ms");
+		}
+		String message = cause.getMessage();
+		return SendResult.retryable(cause.getClass().getSimpleName() + ((message != null) ? ": " + message : ""));
+	}
+
+	private void record(Operation operation, SendResult result, Duration latency) {
+		Operation stored = null;
+		try {
+			stored = result.isOk() ? this.outbox.markDone(operation) : this.outbox.markFailed(operation, result);
+		}
+		catch (OperationStateException ex) {
+			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			logger.log(System.Logger.Level.WARNING, "Could not record the result of " + operation.id()
+					+ "; the in-flight timeout will requeue it", ex);
+		}
+		for (DeliveryListener listener : this.listeners) {
+			try {
+				listener.onAttempt(operation, result, latency, stored);
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Delivery listener " + listener + " failed", ex);
+			}
+		}
+	}
+
+}

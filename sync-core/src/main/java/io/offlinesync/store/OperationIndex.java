@@ -1,0 +1,281 @@
+package io.offlinesync.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStatus;
+import io.offlinesync.OutboxStats;
+
+/**
+ * The in-memory view of a store's operations, indexed so that claiming, sweeping, purging and counting cost
+ * {@code O(log n)} per operation touched rather than a scan of everything stored. Not thread-safe: its owner
+ * serialises access.
+ *
+ * <p>Claimable operations that may go next ("heads": no ordering key, or the oldest active operation of their key)
+ * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, ordered by id, which is the
+ * order they are claimed in.
+ *
+ * @since 0.1.0
+ */
+public final class OperationIndex {
+
+	private static final Comparator<Operation> BY_NEXT_ATTEMPT = Comparator.comparing(Operation::nextAttemptAt)
+		.thenComparing(Operation::id);
+
+	private static final Comparator<Operation> BY_UPDATED = Comparator.comparing(Operation::updatedAt)
+		.thenComparing(Operation::id);
+
+	private final TreeMap<String, Operation> byId = new TreeMap<>();
+
+	private final TreeSet<String> activeIds = new TreeSet<>();
+
+	private final Map<String, TreeSet<String>> activeByOrderingKey = new HashMap<>();
+
+	private final TreeSet<Operation> scheduled = new TreeSet<>(BY_NEXT_ATTEMPT);
+
+	private final TreeSet<String> due = new TreeSet<>();
+
+	private final TreeSet<Operation> inFlight = new TreeSet<>(BY_UPDATED);
+
+	private final TreeSet<Operation> done = new TreeSet<>(BY_UPDATED);
+
+	private final long[] counts = new long[OperationStatus.values().length];
+
+	/**
+	 * @param id an id
+	 * @return the operation, or {@literal null}
+	 */
+	public Operation get(String id) {
+		return this.byId.get(id);
+	}
+
+	/** @return how many operations are held */
+	public int size() {
+		return this.byId.size();
+	}
+
+	/** @return every operation, in id order, unmodifiable */
+	public Collection<Operation> all() {
+		return Collections.unmodifiableCollection(this.byId.values());
+	}
+
+	/**
+	 * Add an operation, or replace the one with its id.
+	 * @param operation the new state
+	 */
+	public void put(Operation operation) {
+		Operation old = this.byId.put(operation.id(), operation);
+		if (old != null) {
+			removeFromStatusIndexes(old);
+		}
+		boolean wasActive = old != null && old.status().isActive();
+		boolean isActive = operation.status().isActive();
+		if (isActive && !wasActive) {
+			enterActive(operation);
+		}
+		addToStatusIndexes(operation);
+		if (wasActive && !isActive) {
+			leaveActive(operation);
+		}
+	}
+
+	/**
+	 * Remove an operation.
+	 * @param id the id
+	 * @return the removed operation, or {@literal null}
+	 */
+	public Operation remove(String id) {
+		Operation old = this.byId.remove(id);
+		if (old != null) {
+			removeFromStatusIndexes(old);
+			if (old.status().isActive()) {
+				leaveActive(old);
+			}
+		}
+		return old;
+	}
+
+	/**
+	 * The earlier active operation an operation must wait for because they share an ordering key.
+	 * @param operation an operation
+	 * @return the id of the oldest active operation with its key if that is an earlier one, otherwise
+	 * {@literal null}
+	 */
+	public String earlierWithSameKey(Operation operation) {
+		if (operation.orderingKey() == null) {
+			return null;
+		}
+		TreeSet<String> queue = this.activeByOrderingKey.get(operation.orderingKey());
+		if (queue == null || queue.isEmpty()) {
+			return null;
+		}
+		String head = queue.first();
+		return (head.compareTo(operation.id()) < 0) ? head : null;
+	}
+
+	/**
+	 * The operations a claim at {@code now} would take, oldest first, at most one per ordering key.
+	 * @param now the current time
+	 * @param limit the most to return
+	 * @return the operations, unchanged
+	 */
+	public List<Operation> dueCandidates(Instant now, int limit) {
+		while (!this.scheduled.isEmpty() && !this.scheduled.first().nextAttemptAt().isAfter(now)) {
+			this.due.add(this.scheduled.pollFirst().id());
+		}
+		List<Operation> candidates = new ArrayList<>(Math.min(limit, this.due.size()));
+		for (String id : this.due) {
+			Operation operation = this.byId.get(id);
+			// A clock that went backwards can make a due operation not due again: it waits, in place.
+			if (!operation.nextAttemptAt().isAfter(now)) {
+				candidates.add(operation);
+				if (candidates.size() == limit) {
+					break;
+				}
+			}
+		}
+		return candidates;
+	}
+
+	/**
+	 * @param claimedBefore the cutoff
+	 * @return operations in flight whose claim is at or before the cutoff
+	 */
+	public List<Operation> inFlightClaimedBefore(Instant claimedBefore) {
+		return upTo(this.inFlight, claimedBefore);
+	}
+
+	/**
+	 * @param updatedBefore the cutoff
+	 * @return done operations last updated at or before the cutoff
+	 */
+	public List<Operation> doneBefore(Instant updatedBefore) {
+		return upTo(this.done, updatedBefore);
+	}
+
+	private static List<Operation> upTo(TreeSet<Operation> byUpdated, Instant cutoff) {
+		List<Operation> result = new ArrayList<>();
+		for (Operation operation : byUpdated) {
+			if (operation.updatedAt().isAfter(cutoff)) {
+				break;
+			}
+			result.add(operation);
+		}
+		return result;
+	}
+
+	/**
+	 * List operations in id order.
+	 * @param statuses statuses to include; empty for all
+	 * @param afterId start after this id, or {@literal null}
+	 * @param limit the most to return
+	 * @return the operations
+	 */
+	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+		NavigableMap<String, Operation> range = (afterId != null) ? this.byId.tailMap(afterId, false) : this.byId;
+		List<Operation> result = new ArrayList<>();
+		for (Operation operation : range.values()) {
+			if (statuses.isEmpty() || statuses.contains(operation.status())) {
+				result.add(operation);
+				if (result.size() == limit) {
+					break;
+				}
+			}
+		}
+		return result;
+	}
+
+	/** @return the counts by status and the oldest active operation */
+	public OutboxStats stats() {
+		Map<OperationStatus, Long> byStatus = new EnumMap<>(OperationStatus.class);
+		for (OperationStatus status : OperationStatus.values()) {
+			byStatus.put(status, this.counts[status.ordinal()]);
+		}
+		Instant oldest = this.activeIds.isEmpty() ? null : this.byId.get(this.activeIds.first()).createdAt();
+		return new OutboxStats(byStatus, oldest);
+	}
+
+	private void enterActive(Operation operation) {
+		this.activeIds.add(operation.id());
+		if (operation.orderingKey() != null) {
+			TreeSet<String> queue = this.activeByOrderingKey.computeIfAbsent(operation.orderingKey(),
+					(key) -> new TreeSet<>());
+			String previousHead = queue.isEmpty() ? null : queue.first();
+			queue.add(operation.id());
+			if (previousHead != null && !previousHead.equals(queue.first())) {
+				// An older operation came back (an operator retry): the former head must wait for it again.
+				unschedule(this.byId.get(previousHead));
+			}
+		}
+	}
+
+	private void leaveActive(Operation operation) {
+		this.activeIds.remove(operation.id());
+		if (operation.orderingKey() != null) {
+			TreeSet<String> queue = this.activeByOrderingKey.get(operation.orderingKey());
+			boolean wasHead = queue.first().equals(operation.id());
+			queue.remove(operation.id());
+			if (queue.isEmpty()) {
+				this.activeByOrderingKey.remove(operation.orderingKey());
+			}
+			else if (wasHead) {
+				schedule(this.byId.get(queue.first()));
+			}
+		}
+	}
+
+	private boolean isHead(Operation operation) {
+		return operation.orderingKey() == null
+				|| this.activeByOrderingKey.get(operation.orderingKey()).first().equals(operation.id());
+	}
+
+	private void addToStatusIndexes(Operation operation) {
+		this.counts[operation.status().ordinal()]++;
+		switch (operation.status()) {
+			case PENDING, FAILED -> {
+				if (isHead(operation)) {
+					schedule(operation);
+				}
+			}
+			case IN_FLIGHT -> this.inFlight.add(operation);
+			case DONE -> this.done.add(operation);
+			case PERMANENTLY_FAILED -> {
+			}
+		}
+	}
+
+	private void removeFromStatusIndexes(Operation operation) {
+		this.counts[operation.status().ordinal()]--;
+		switch (operation.status()) {
+			case PENDING, FAILED -> unschedule(operation);
+			case IN_FLIGHT -> this.inFlight.remove(operation);
+			case DONE -> this.done.remove(operation);
+			case PERMANENTLY_FAILED -> {
+			}
+		}
+	}
+
+	private void schedule(Operation operation) {
+		if (operation.status().isClaimable()) {
+			this.scheduled.add(operation);
+		}
+	}
+
+	private void unschedule(Operation operation) {
+		this.scheduled.remove(operation);
+		this.due.remove(operation.id());
+	}
+
+}

@@ -1,0 +1,153 @@
+package io.offlinesync.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import io.offlinesync.Operation;
+import io.offlinesync.OperationNotFoundException;
+import io.offlinesync.OperationStateException;
+import io.offlinesync.OperationStatus;
+import io.offlinesync.OutboxStats;
+
+/**
+ * Durable storage of operations and their state changes. The {@link io.offlinesync.Outbox} is its only intended
+ * caller; applications use the outbox.
+ *
+ * <p>Implementations are thread-safe. Every method is atomic: it either makes its whole change durable before it
+ * returns, or throws and changes nothing. State changes are guarded by the rules of {@link Transitions}; a refused
+ * change throws {@link OperationStateException} and leaves the store as it was. Arguments are never
+ * {@literal null}.
+ *
+ * @since 0.1.0
+ */
+public interface OutboxStore extends AutoCloseable {
+
+	/**
+	 * Store new operations, all or none, durably before returning.
+	 * @param operations operations with ids not stored yet
+	 * @throws io.offlinesync.StoreException if they could not be made durable; none of them is then stored
+	 * @throws IllegalArgumentException if an id is already stored or repeated; nothing is stored
+	 */
+	void insert(List<Operation> operations);
+
+	/**
+	 * Look an operation up.
+	 * @param id the id
+	 * @return the operation, or empty
+	 */
+	Optional<Operation> find(String id);
+
+	/**
+	 * List operations with the given statuses in id (enqueue) order.
+	 * @param statuses the statuses to include; empty means all
+	 * @param afterId only ids after this one, or {@literal null} to start at the beginning
+	 * @param limit the most to return; at least 1
+	 * @return the operations
+	 */
+	List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit);
+
+	/**
+	 * Claim up to {@code limit} operations that are due at {@code now}, oldest first. An operation with an ordering
+	 * key is only claimable while no earlier operation with the same key is active, so at most one per key is
+	 * returned. Each claimed operation is {@link OperationStatus#IN_FLIGHT} with a fresh claim token and one more
+	 * attempt.
+	 * @param now the current time
+	 * @param limit the most to claim; at least 1
+	 * @return the claimed operations, oldest first
+	 */
+	List<Operation> claimReady(Instant now, int limit);
+
+	/**
+	 * Claim one operation.
+	 * @param id the id
+	 * @param now the current time
+	 * @return the claimed operation
+	 * @throws OperationNotFoundException if no such operation is stored
+	 * @throws OperationStateException if it is not due, not claimable, or waits behind an earlier operation with
+	 * its ordering key
+	 */
+	Operation claim(String id, Instant now);
+
+	/**
+	 * Mark a claimed operation delivered.
+	 * @param id the id
+	 * @param claimToken the token of the caller's claim
+	 * @param now the current time
+	 * @return the operation, now {@link OperationStatus#DONE}
+	 * @throws OperationStateException if the caller does not hold the current claim
+	 */
+	Operation complete(String id, String claimToken, Instant now);
+
+	/**
+	 * Record a failed attempt of a claimed operation.
+	 * @param id the id
+	 * @param claimToken the token of the caller's claim
+	 * @param error what went wrong
+	 * @param retryAt when to try again, or {@literal null} to park the operation as
+	 * {@link OperationStatus#PERMANENTLY_FAILED}
+	 * @param now the current time
+	 * @return the operation, now {@link OperationStatus#FAILED} or {@link OperationStatus#PERMANENTLY_FAILED}
+	 * @throws OperationStateException if the caller does not hold the current claim
+	 */
+	Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now);
+
+	/**
+	 * Give a claimed operation back without an attempt having been made: the attempt the claim counted is taken
+	 * back and the operation is due at once.
+	 * @param id the id
+	 * @param claimToken the token of the caller's claim
+	 * @param now the current time
+	 * @return the operation, claimable again
+	 * @throws OperationStateException if the caller does not hold the current claim
+	 */
+	Operation release(String id, String claimToken, Instant now);
+
+	/**
+	 * Requeue operations claimed at or before {@code claimedBefore} whose claim holder never reported back (it
+	 * crashed, or its send hung). Each becomes due at once, or is parked if it has used all its attempts.
+	 * @param claimedBefore claims at or before this time are stale
+	 * @param maxAttempts attempts allowed in all
+	 * @param now the current time
+	 * @return how many were requeued or parked
+	 */
+	int requeueStale(Instant claimedBefore, int maxAttempts, Instant now);
+
+	/**
+	 * Operator action: make a parked or failed operation pending again, with its attempts reset.
+	 * @param id the id
+	 * @param now the current time
+	 * @return the operation, now {@link OperationStatus#PENDING}
+	 * @throws OperationStateException if it is pending, in flight or done
+	 */
+	Operation retry(String id, Instant now);
+
+	/**
+	 * Operator action: remove an operation that is not in flight.
+	 * @param id the id
+	 * @return the removed operation
+	 * @throws OperationStateException if it is in flight
+	 */
+	Operation discard(String id);
+
+	/**
+	 * Remove delivered operations last updated at or before the cutoff.
+	 * @param updatedBefore the cutoff
+	 * @return how many were removed
+	 */
+	int purgeDone(Instant updatedBefore);
+
+	/**
+	 * Count what is stored.
+	 * @return the counts and the oldest active operation
+	 */
+	OutboxStats stats();
+
+	/**
+	 * Release the store's resources. Further calls fail.
+	 */
+	@Override
+	void close();
+
+}

@@ -1,0 +1,442 @@
+package io.offlinesync.store.file;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.offlinesync.Operation;
+import io.offlinesync.StoreException;
+import io.offlinesync.StoreFormatException;
+import io.offlinesync.StoreLockedException;
+import io.offlinesync.store.IndexedOutboxStore;
+
+/**
+ * The embedded store: an append-only journal in one directory, crash-safe and readable by a person.
+ *
+ * <h2>Files</h2>
+ * <ul>
+ * <li>{@code outbox.journal}: the journal. Its first line is a header,
+ * {@code {"format":"offline-sync-journal","version":1}}; every further line is one record,
+ * {@code <CRC32C of the JSON, 8 hex digits> <JSON>}, either {@code {"type":"put","op":{…}}} (the full new state of an
+ * operation) or {@code {"type":"del","id":"…"}}. The last record of an id wins. {@code cut -c10- outbox.journal}
+ * shows the JSON.</li>
+ * <li>{@code outbox.lock}: held with an OS file lock while the store is open, so a second writer fails at once.</li>
+ * <li>{@code outbox.journal.damaged-<millis>}: a copy of a journal in which recovery found damage.</li>
+ * </ul>
+ *
+ * <h2>Guarantees</h2> A change is appended and, unless fsync is turned off, forced to disk before the call returns
+ * and before it becomes visible in memory. A failed write is cut off again and the call throws, leaving memory equal
+ * to disk. On open, a torn last record is cut off, a damaged record in the middle is skipped without losing the
+ * records after it, and what was dropped is logged, reported by {@link #recovery()} and kept in a copy of the damaged
+ * file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
+ * moving it over the journal atomically.
+ *
+ * <h2>Limits</h2> Every call is serialised and forces the disk once; group commit and off-heap payloads come with the
+ * high-performance journal. All operations, payloads included, live on the heap.
+ *
+ * @since 0.1.0
+ */
+public final class FileOutboxStore extends IndexedOutboxStore {
+
+	static final String JOURNAL = "outbox.journal";
+
+	static final String LOCK = "outbox.lock";
+
+	private static final System.Logger logger = System.getLogger(FileOutboxStore.class.getName());
+
+	/** Compact once superseded records outnumber live operations by this many. */
+	private static final long COMPACTION_SLACK = 10_000;
+
+	private final Path directory;
+
+	private final Path journal;
+
+	private final boolean fsync;
+
+	private final JournalCodec codec = new JournalCodec();
+
+	private final FileChannel lockChannel;
+
+	private final FileLock lock;
+
+	private FileChannel channel;
+
+	private long size;
+
+	private long records;
+
+	private boolean tailDirty;
+
+	private RecoveryReport recovery;
+
+	private FileOutboxStore(Path directory, boolean fsync) throws IOException {
+		this.directory = directory;
+		this.journal = directory.resolve(JOURNAL);
+		this.fsync = fsync;
+		Path lockFile = directory.resolve(LOCK);
+		this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+		FileLock acquired;
+		try {
+			acquired = this.lockChannel.tryLock();
+		}
+		catch (OverlappingFileLockException ex) {
+			acquired = null;
+		}
+		if (acquired == null) {
+			this.lockChannel.close();
+			throw new StoreLockedException(lockFile);
+		}
+		this.lock = acquired;
+	}
+
+	/**
+	 * Open (or create) the store in a directory, with fsync on.
+	 * @param directory the directory; created if missing
+	 * @return the open store
+	 * @throws StoreLockedException if another store has it open
+	 * @throws StoreFormatException if its journal is of an unknown format
+	 * @throws StoreException if it cannot be read or created
+	 */
+	public static FileOutboxStore open(Path directory) {
+		return open(directory, true);
+	}
+
+	/**
+	 * Open (or create) the store in a directory.
+	 * @param directory the directory; created if missing
+	 * @param fsync whether each change is forced to disk before it returns; without it a power loss (not a process
+	 * crash) can lose the last changes
+	 * @return the open store
+	 */
+	public static FileOutboxStore open(Path directory, boolean fsync) {
+		Objects.requireNonNull(directory, "'directory' must not be null");
+		Path absolute = directory.toAbsolutePath();
+		try {
+			Files.createDirectories(absolute);
+		}
+		catch (IOException ex) {
+			throw new StoreException("Cannot create the outbox directory '" + absolute + "': " + ex, ex);
+		}
+		FileOutboxStore store;
+		try {
+			store = new FileOutboxStore(absolute, fsync);
+		}
+		catch (IOException ex) {
+			throw new StoreException("Cannot open the lock file in '" + absolute + "': " + ex, ex);
+		}
+		try {
+			store.load();
+			return store;
+		}
+		catch (IOException ex) {
+			store.close();
+			throw new StoreException("Cannot open the outbox journal '" + store.journal + "': " + ex, ex);
+		}
+		catch (RuntimeException ex) {
+			store.close();
+			throw ex;
+		}
+	}
+
+	/** @return the directory that holds the store */
+	public Path directory() {
+		return this.directory;
+	}
+
+	/** @return what opening the store found */
+	public RecoveryReport recovery() {
+		return this.recovery;
+	}
+
+	private synchronized void load() throws IOException {
+		Files.deleteIfExists(this.directory.resolve(JOURNAL + ".tmp"));
+		if (!Files.exists(this.journal)) {
+			writeSnapshot();
+			this.recovery = new RecoveryReport(0, List.of(), null);
+			return;
+		}
+		List<RecoveryReport.DroppedRecord> dropped = new ArrayList<>();
+		long read = 0;
+		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
+			LineReader lines = new LineReader(in);
+			if (!lines.next()) {
+				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
+			}
+			checkHeader(lines);
+			while (lines.next()) {
+				if (!lines.complete()) {
+					dropped.add(new RecoveryReport.DroppedRecord(lines.offset(), lines.length(),
+							"torn last record (no line end)"));
+					break;
+				}
+				try {
+					JournalCodec.Entry entry = this.codec.decode(lines.buffer(), lines.length());
+					if (entry.op() != null) {
+						index().put(entry.op().toOperation());
+					}
+					else {
+						index().remove(entry.id());
+					}
+					read++;
+				}
+				catch (IllegalArgumentException ex) {
+					dropped.add(new RecoveryReport.DroppedRecord(lines.offset(), lines.length(), ex.getMessage()));
+				}
+			}
+		}
+		Path damagedCopy = null;
+		if (!dropped.isEmpty()) {
+			damagedCopy = this.directory.resolve(JOURNAL + ".damaged-" + System.currentTimeMillis());
+			Files.copy(this.journal, damagedCopy, StandardCopyOption.COPY_ATTRIBUTES);
+			for (RecoveryReport.DroppedRecord record : dropped) {
+				logger.log(System.Logger.Level.WARNING, "Outbox journal " + this.journal + ": dropped " + record.length()
+						+ " bytes at offset " + record.offset() + ": " + record.reason());
+			}
+			logger.log(System.Logger.Level.WARNING, "Outbox journal " + this.journal + ": kept " + read
+					+ " intact records; the journal as found is kept in " + damagedCopy);
+		}
+		this.recovery = new RecoveryReport(read, dropped, damagedCopy);
+		if (!dropped.isEmpty() || read > 2 * (long) index().size() + COMPACTION_SLACK) {
+			// Rewrite from the intact records, so that damage is never appended after.
+			writeSnapshot();
+		}
+		else {
+			this.channel = FileChannel.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+			this.size = this.channel.size();
+			this.records = read;
+		}
+	}
+
+	private void checkHeader(LineReader lines) {
+		int version;
+		try {
+			if (!lines.complete()) {
+				throw new IllegalArgumentException("its header line is incomplete");
+			}
+			version = this.codec.readHeader(java.util.Arrays.copyOf(lines.buffer(), lines.length()));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: " + ex.getMessage());
+		}
+		if (version != JournalCodec.FORMAT_VERSION) {
+			throw new StoreFormatException("'" + this.journal + "' has journal format version " + version
+					+ "; this version of offline-sync reads version " + JournalCodec.FORMAT_VERSION + " only");
+		}
+	}
+
+	@Override
+	protected void persist(List<Operation> upserts, List<String> removals) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * (upserts.size() + removals.size()));
+		for (Operation operation : upserts) {
+			bytes.writeBytes(this.codec.put(operation));
+		}
+		for (String id : removals) {
+			bytes.writeBytes(this.codec.delete(id));
+		}
+		append(ByteBuffer.wrap(bytes.toByteArray()));
+		this.records += upserts.size() + removals.size();
+		if (this.records > 2 * (long) index().size() + COMPACTION_SLACK) {
+			compact();
+		}
+	}
+
+	private void append(ByteBuffer data) {
+		int length = data.remaining();
+		try {
+			if (this.tailDirty) {
+				this.channel.truncate(this.size);
+				this.tailDirty = false;
+			}
+			long position = this.size;
+			while (data.hasRemaining()) {
+				position += this.channel.write(data, position);
+			}
+			if (this.fsync) {
+				this.channel.force(false);
+			}
+			this.size += length;
+		}
+		catch (IOException ex) {
+			// Cut off whatever part did reach the file, so that disk stays equal to memory.
+			this.tailDirty = true;
+			try {
+				this.channel.truncate(this.size);
+				this.tailDirty = false;
+			}
+			catch (IOException truncateFailure) {
+				ex.addSuppressed(truncateFailure);
+			}
+			throw new StoreException("Could not write to the outbox journal '" + this.journal + "' (" + ex
+					+ "); the change was not stored", ex);
+		}
+	}
+
+	private void compact() {
+		try {
+			writeSnapshot();
+		}
+		catch (IOException ex) {
+			logger.log(System.Logger.Level.WARNING, "Compaction of " + this.journal
+					+ " failed; the journal stays as it is and is still valid", ex);
+		}
+	}
+
+	/**
+	 * Write the live state to a temporary file, force it, move it over the journal atomically, force the directory,
+	 * then switch appends to the new file.
+	 */
+	private void writeSnapshot() throws IOException {
+		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
+		long written = 0;
+		try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+			ByteArrayOutputStream chunk = new ByteArrayOutputStream(1 << 20);
+			chunk.writeBytes(this.codec.header());
+			for (Operation operation : index().all()) {
+				chunk.writeBytes(this.codec.put(operation));
+				if (chunk.size() >= (1 << 20)) {
+					written += writeFully(out, chunk);
+				}
+			}
+			written += writeFully(out, chunk);
+			out.force(true);
+		}
+		catch (IOException ex) {
+			Files.deleteIfExists(temporary);
+			throw ex;
+		}
+		Files.move(temporary, this.journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		forceDirectory();
+		if (this.channel != null) {
+			this.channel.close();
+		}
+		this.channel = FileChannel.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+		this.size = written;
+		this.records = index().size();
+		this.tailDirty = false;
+	}
+
+	private static long writeFully(FileChannel out, ByteArrayOutputStream chunk) throws IOException {
+		ByteBuffer buffer = ByteBuffer.wrap(chunk.toByteArray());
+		long length = buffer.remaining();
+		while (buffer.hasRemaining()) {
+			out.write(buffer);
+		}
+		chunk.reset();
+		return length;
+	}
+
+	private void forceDirectory() {
+		try (FileChannel dir = FileChannel.open(this.directory, StandardOpenOption.READ)) {
+			dir.force(true);
+		}
+		catch (IOException ex) {
+			// Some platforms cannot open a directory; the rename itself is still atomic there.
+			logger.log(System.Logger.Level.DEBUG, "Cannot force directory " + this.directory, ex);
+		}
+	}
+
+	@Override
+	protected void onClose() {
+		try {
+			if (this.channel != null) {
+				this.channel.close();
+			}
+		}
+		catch (IOException ex) {
+			logger.log(System.Logger.Level.WARNING, "Closing " + this.journal + " failed", ex);
+		}
+		try {
+			this.lock.release();
+			this.lockChannel.close();
+		}
+		catch (IOException ex) {
+			logger.log(System.Logger.Level.WARNING, "Releasing " + this.directory.resolve(LOCK) + " failed", ex);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "FileOutboxStore[" + this.directory + "]";
+	}
+
+	/**
+	 * Reads a channel line by line into a reusable buffer, keeping each line's offset.
+	 */
+	static final class LineReader {
+
+		private final FileChannel in;
+
+		private final ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+
+		private byte[] line = new byte[1024];
+
+		private int length;
+
+		private long offset;
+
+		private long position;
+
+		private boolean complete;
+
+		LineReader(FileChannel in) {
+			this.in = in;
+			this.chunk.flip();
+		}
+
+		/** @return whether a line (complete or a torn tail) was read */
+		boolean next() throws IOException {
+			this.offset = this.position;
+			this.length = 0;
+			while (true) {
+				if (!this.chunk.hasRemaining()) {
+					this.chunk.clear();
+					int read = this.in.read(this.chunk);
+					this.chunk.flip();
+					if (read <= 0) {
+						this.complete = false;
+						return this.length > 0;
+					}
+				}
+				byte b = this.chunk.get();
+				this.position++;
+				if (b == '\n') {
+					this.complete = true;
+					return true;
+				}
+				if (this.length == this.line.length) {
+					this.line = java.util.Arrays.copyOf(this.line, this.line.length * 2);
+				}
+				this.line[this.length++] = b;
+			}
+		}
+
+		byte[] buffer() {
+			return this.line;
+		}
+
+		int length() {
+			return this.length;
+		}
+
+		long offset() {
+			return this.offset;
+		}
+
+		boolean complete() {
+			return this.complete;
+		}
+
+	}
+
+}
