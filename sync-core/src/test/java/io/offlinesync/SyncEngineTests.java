@@ -1,0 +1,388 @@
+package io.offlinesync;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.offlinesync.store.IndexedOutboxStore;
+import io.offlinesync.store.InMemoryOutboxStore;
+import io.offlinesync.test.FakeTransport;
+import io.offlinesync.test.MutableClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+class SyncEngineTests {
+
+	private static final Duration LONG = Duration.ofHours(1);
+
+	private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+
+	private final InMemoryOutboxStore store = new InMemoryOutboxStore();
+
+	private final Outbox outbox = new Outbox(this.store,
+			OutboxConfig.builder().retryPolicy(RetryPolicy.builder().jitterRatio(0).build()).build(), this.clock);
+
+	private final List<AutoCloseable> toClose = new ArrayList<>();
+
+	@AfterEach
+	void closeAll() throws Exception {
+		Collections.reverse(this.toClose);
+		for (AutoCloseable closeable : this.toClose) {
+			closeable.close();
+		}
+	}
+
+	private SyncEngine engine(SyncTransport transport, EngineConfig config) {
+		return engine(this.outbox, transport, NetworkProbe.alwaysOnline(), config);
+	}
+
+	private SyncEngine engine(Outbox outbox, SyncTransport transport, NetworkProbe probe, EngineConfig config) {
+		SyncEngine engine = new SyncEngine(outbox, transport, probe, config);
+		this.toClose.add(engine);
+		return engine;
+	}
+
+	private Operation stored(Operation operation) {
+		return this.outbox.find(operation.id()).orElseThrow();
+	}
+
+	@Test
+	void aTransportThatThrowsIsARetryableFailureNotAStuckClaim() {
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		SyncEngine engine = engine((op) -> {
+			throw new IllegalStateException("socket closed");
+		}, EngineConfig.defaults());
+		assertThat(engine.tick()).isEqualTo(1);
+		Operation failed = stored(operation);
+		assertThat(failed.status()).isEqualTo(OperationStatus.FAILED);
+		assertThat(failed.lastError()).isEqualTo("IllegalStateException: socket closed");
+	}
+
+	@Test
+	void aStageThatFailsOrAnswersNothingIsARetryableFailure() {
+		Operation first = this.outbox.enqueue("http.post", "/fails", "1");
+		Operation second = this.outbox.enqueue("http.post", "/null", "2");
+		Operation third = this.outbox.enqueue("http.post", "/null-result", "3");
+		SyncEngine engine = engine((op) -> switch (op.target()) {
+			case "/fails" -> CompletableFuture.failedFuture(new java.io.IOException("connection reset"));
+			case "/null" -> null;
+			default -> CompletableFuture.completedFuture(null);
+		}, EngineConfig.defaults());
+		assertThat(engine.tick()).isEqualTo(3);
+		assertThat(stored(first).lastError()).isEqualTo("IOException: connection reset");
+		assertThat(stored(second).lastError()).isEqualTo("transport answered no result");
+		assertThat(stored(third).lastError()).isEqualTo("transport answered no result");
+		assertThat(List.of(stored(first), stored(second), stored(third))).extracting(Operation::status)
+			.containsOnly(OperationStatus.FAILED);
+	}
+
+	@Test
+	void aSendThatNeverAnswersTimesOutAsARetryableFailure() {
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		SyncEngine engine = engine((op) -> new CompletableFuture<>(),
+				EngineConfig.builder().sendTimeout(Duration.ofMillis(100)).build());
+		assertThat(engine.tick()).isEqualTo(1);
+		assertThat(stored(operation).status()).isEqualTo(OperationStatus.FAILED);
+		assertThat(stored(operation).lastError()).isEqualTo("send timed out after 100 ms");
+	}
+
+	@Test
+	void blockingSendsRunInParallelUpToTheConcurrency() {
+		for (int i = 0; i < 8; i++) {
+			this.outbox.enqueue("http.post", "/a", String.valueOf(i));
+		}
+		// Each send waits until four sends are in progress together: sequential sends would all time out.
+		CyclicBarrier fourTogether = new CyclicBarrier(4);
+		AtomicInteger inProgress = new AtomicInteger();
+		AtomicInteger mostInProgress = new AtomicInteger();
+		ExecutorService pool = Executors.newFixedThreadPool(8);
+		this.toClose.add(pool::shutdownNow);
+		SyncTransport transport = SyncTransport.blocking((op) -> {
+			mostInProgress.accumulateAndGet(inProgress.incrementAndGet(), Math::max);
+			try {
+				fourTogether.await(5, TimeUnit.SECONDS);
+				return SendResult.ok();
+			}
+			finally {
+				inProgress.decrementAndGet();
+			}
+		}, pool);
+		SyncEngine engine = engine(transport, EngineConfig.builder().concurrency(4).batchLimit(8).build());
+		assertThat(engine.tick()).isEqualTo(8);
+		assertThat(this.outbox.stats().count(OperationStatus.DONE)).isEqualTo(8);
+		assertThat(mostInProgress).hasValue(4);
+	}
+
+	@Test
+	void asynchronousSendsAreAllInFlightAtOnceWithoutAThreadEach() {
+		for (int i = 0; i < 50; i++) {
+			this.outbox.enqueue("http.post", "/a", String.valueOf(i));
+		}
+		List<CompletableFuture<SendResult>> pending = new CopyOnWriteArrayList<>();
+		CountDownLatch allSent = new CountDownLatch(50);
+		SyncTransport transport = (op) -> {
+			CompletableFuture<SendResult> answer = new CompletableFuture<>();
+			pending.add(answer);
+			allSent.countDown();
+			return answer;
+		};
+		SyncEngine engine = engine(transport, EngineConfig.builder().concurrency(50).batchLimit(50).build());
+		CompletableFuture<Integer> tick = CompletableFuture.supplyAsync(engine::tick);
+		await().atMost(Duration.ofSeconds(10)).until(() -> allSent.getCount() == 0);
+		assertThat(engine.sendsInFlight()).isEqualTo(50);
+		pending.forEach((answer) -> answer.complete(SendResult.ok()));
+		assertThat(tick.join()).isEqualTo(50);
+		assertThat(engine.sendsInFlight()).isZero();
+	}
+
+	@Test
+	void backoffGrowsThroughTheEngineAndMaxAttemptsEndsRetrying() {
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		FakeTransport transport = new FakeTransport().answerByDefault(SendResult.retryable("503"));
+		SyncEngine engine = engine(transport, EngineConfig.defaults());
+		List<Long> delays = new ArrayList<>();
+		for (int attempt = 1; attempt <= 8; attempt++) {
+			assertThat(engine.tick()).isEqualTo(1);
+			Operation failed = stored(operation);
+			assertThat(failed.attempt()).isEqualTo(attempt);
+			if (failed.status() == OperationStatus.FAILED) {
+				delays.add(Duration.between(this.clock.instant(), failed.nextAttemptAt()).toMillis());
+				this.clock.set(failed.nextAttemptAt());
+			}
+		}
+		assertThat(delays).containsExactly(500L, 1000L, 2000L, 4000L, 8000L, 16000L, 30000L);
+		assertThat(stored(operation).status()).isEqualTo(OperationStatus.PERMANENTLY_FAILED);
+		assertThat(stored(operation).lastError()).isEqualTo("gave up after 8 attempts: 503");
+		for (int i = 0; i < 5; i++) {
+			this.clock.advance(Duration.ofHours(1));
+			assertThat(engine.tick()).isZero();
+		}
+		assertThat(transport.callCount()).isEqualTo(8);
+	}
+
+	@Test
+	void deliveryListenersHearEveryAttemptWithItsStoredOutcome() {
+		this.outbox.enqueue("http.post", "/ok", "1");
+		this.outbox.enqueue("http.post", "/bad", "2");
+		FakeTransport transport = new FakeTransport().answerForTarget("/bad", SendResult.permanent("400"));
+		SyncEngine engine = engine(transport, EngineConfig.defaults());
+		Map<String, OperationStatus> heard = new ConcurrentHashMap<>();
+		engine.addDeliveryListener((op, result, latency, stored) -> {
+			assertThat(latency.isNegative()).isFalse();
+			heard.put(op.target() + " " + result.outcome(), stored.status());
+		});
+		engine.tick();
+		assertThat(heard).containsOnly(Map.entry("/ok DELIVERED", OperationStatus.DONE),
+				Map.entry("/bad PERMANENT", OperationStatus.PERMANENTLY_FAILED));
+	}
+
+	@Test
+	void backgroundLoopWakesAtOnceOnEnqueue() {
+		FakeTransport transport = new FakeTransport();
+		SyncEngine engine = engine(this.outbox, transport, NetworkProbe.alwaysOnline(),
+				EngineConfig.builder().idleSleep(LONG).build());
+		engine.start();
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		// Without the wake-up it would sleep for an hour.
+		await().atMost(Duration.ofSeconds(10)).until(() -> stored(operation).status() == OperationStatus.DONE);
+	}
+
+	@Test
+	void backgroundLoopWakesWhenTheNetworkComesBack() {
+		AtomicBoolean up = new AtomicBoolean(false);
+		NetworkProbe probe = new NetworkProbe(up::get, LONG, Clock.systemUTC());
+		FakeTransport transport = new FakeTransport();
+		SyncEngine engine = engine(this.outbox, transport, probe,
+				EngineConfig.builder().idleSleep(LONG).offlineSleep(LONG).build());
+		engine.start();
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		await().atMost(Duration.ofSeconds(10)).until(() -> probe.lastCheckedAt() != null);
+		assertThat(transport.callCount()).isZero();
+		up.set(true);
+		probe.refresh();
+		await().atMost(Duration.ofSeconds(10)).until(() -> stored(operation).status() == OperationStatus.DONE);
+	}
+
+	@Test
+	void backgroundLoopSleepsTheOfflineSleepWhileOffline() {
+		AtomicInteger checks = new AtomicInteger();
+		NetworkProbe probe = new NetworkProbe(() -> {
+			checks.incrementAndGet();
+			return false;
+		}, Duration.ZERO, Clock.systemUTC());
+		// Idle sleep is short: an engine that slept it while offline (as the C++ one did) would check ~50 times.
+		SyncEngine engine = engine(this.outbox, new FakeTransport(), probe,
+				EngineConfig.builder().idleSleep(Duration.ofMillis(10)).offlineSleep(LONG).build());
+		engine.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() == 1);
+		await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> checks.get() == 1);
+	}
+
+	@Test
+	void closeReturnsPromptlyAndLeavesNoEngineThread() {
+		SyncEngine engine = engine(new FakeTransport(), EngineConfig.builder().idleSleep(LONG).build());
+		engine.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> engineThreads() == 1);
+		long started = System.nanoTime();
+		engine.close();
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+		assertThat(engineThreads()).isZero();
+		assertThat(engine.isRunning()).isFalse();
+	}
+
+	@Test
+	void closeLetsAnInFlightSendFinishAndRecordItsResult() throws Exception {
+		CompletableFuture<SendResult> answer = new CompletableFuture<>();
+		SyncEngine engine = engine((op) -> answer, EngineConfig.defaults());
+		engine.start();
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		await().atMost(Duration.ofSeconds(10)).until(() -> engine.sendsInFlight() == 1);
+		CompletableFuture<Void> closing = CompletableFuture.runAsync(engine::close);
+		ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+		this.toClose.add(later::shutdownNow);
+		later.schedule(() -> answer.complete(SendResult.ok()), 200, TimeUnit.MILLISECONDS);
+		closing.get(10, TimeUnit.SECONDS);
+		assertThat(stored(operation).status()).isEqualTo(OperationStatus.DONE);
+		assertThat(engineThreads()).isZero();
+	}
+
+	@Test
+	void theLoopSurvivesAFailingStoreAndResumesWhenItRecovers() {
+		AtomicBoolean diskFull = new AtomicBoolean(false);
+		IndexedOutboxStore flaky = new IndexedOutboxStore() {
+			@Override
+			protected void persist(List<Operation> upserts, List<String> removals) {
+				if (diskFull.get() && upserts.stream().anyMatch((op) -> op.status() == OperationStatus.IN_FLIGHT)) {
+					throw new StoreException("No space left on device");
+				}
+			}
+		};
+		this.toClose.add(flaky);
+		Outbox flakyOutbox = new Outbox(flaky);
+		FakeTransport transport = new FakeTransport();
+		SyncEngine engine = engine(flakyOutbox, transport, NetworkProbe.alwaysOnline(),
+				EngineConfig.builder().idleSleep(Duration.ofMillis(20)).build());
+		diskFull.set(true);
+		Operation operation = flakyOutbox.enqueue("http.post", "/a", "1");
+		engine.start();
+		await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> engine.isRunning());
+		assertThat(transport.callCount()).isZero();
+		assertThat(flakyOutbox.find(operation.id()).orElseThrow().status()).isEqualTo(OperationStatus.PENDING);
+		diskFull.set(false);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> flakyOutbox.find(operation.id()).orElseThrow().status() == OperationStatus.DONE);
+	}
+
+	@Test
+	void operationsWithAnOrderingKeyArriveInEnqueueOrderOneAtATimeWhileOthersRunInParallel() {
+		Outbox realTime = new Outbox(new InMemoryOutboxStore());
+		Map<String, List<String>> arrivals = new ConcurrentHashMap<>();
+		Map<String, AtomicInteger> inFlightPerKey = new ConcurrentHashMap<>();
+		AtomicInteger worstPerKey = new AtomicInteger();
+		AtomicInteger inFlight = new AtomicInteger();
+		AtomicInteger mostInFlight = new AtomicInteger();
+		ScheduledExecutorService network = Executors.newScheduledThreadPool(4);
+		this.toClose.add(network::shutdownNow);
+		Random random = new Random(7);
+		SyncTransport transport = (op) -> {
+			String key = (op.orderingKey() != null) ? op.orderingKey() : "none";
+			AtomicInteger perKey = inFlightPerKey.computeIfAbsent(key, (k) -> new AtomicInteger());
+			int now = perKey.incrementAndGet();
+			if (op.orderingKey() != null) {
+				worstPerKey.accumulateAndGet(now, Math::max);
+			}
+			mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+			arrivals.computeIfAbsent(key, (k) -> new CopyOnWriteArrayList<>()).add(op.payload());
+			CompletableFuture<SendResult> answer = new CompletableFuture<>();
+			int delay;
+			synchronized (random) {
+				delay = random.nextInt(3);
+			}
+			network.schedule(() -> {
+				perKey.decrementAndGet();
+				inFlight.decrementAndGet();
+				answer.complete(SendResult.ok());
+			}, delay, TimeUnit.MILLISECONDS);
+			return answer;
+		};
+		SyncEngine engine = engine(realTime, transport, NetworkProbe.alwaysOnline(),
+				EngineConfig.builder().concurrency(8).build());
+		List<NewOperation> batch = new ArrayList<>();
+		for (int i = 0; i < 40; i++) {
+			for (String key : new String[] { "A", "B", "C" }) {
+				batch.add(NewOperation.of("http.post", "/a", key + i).withOrderingKey(key));
+			}
+			batch.add(NewOperation.of("http.post", "/a", "free" + i));
+		}
+		realTime.enqueueAll(batch);
+		engine.start();
+		await().atMost(Duration.ofSeconds(30)).until(() -> realTime.stats().count(OperationStatus.DONE) == 160);
+		for (String key : new String[] { "A", "B", "C" }) {
+			List<String> expected = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				expected.add(key + i);
+			}
+			assertThat(arrivals.get(key)).containsExactlyElementsOf(expected);
+		}
+		assertThat(arrivals.get("none")).hasSize(40);
+		assertThat(worstPerKey).hasValue(1);
+		assertThat(mostInFlight.get()).isGreaterThan(1).isLessThanOrEqualTo(8);
+	}
+
+	@Test
+	void invalidEngineSettingsAreRefusedWithTheirName() {
+		assertThatIllegalArgumentException().isThrownBy(() -> EngineConfig.builder().concurrency(0).build())
+			.withMessage("'concurrency' must be at least 1 but was 0");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> EngineConfig.builder().idleSleep(Duration.ZERO).build())
+			.withMessage("'idleSleep' must be positive but was PT0S");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> EngineConfig.builder().sendTimeout(Duration.ofMinutes(5)).build())
+			.withMessage("'sendTimeout' (PT5M) must be shorter than 'inFlightTimeout' (PT30S)");
+	}
+
+	@Test
+	void tickStampsEachResultWithTheTimeItArrived() {
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		Instant claimedAt = this.clock.instant();
+		SyncEngine engine = engine((op) -> {
+			this.clock.advance(Duration.ofSeconds(3));
+			return CompletableFuture.completedFuture(SendResult.ok());
+		}, EngineConfig.defaults());
+		engine.tick();
+		// The C++ engine used one "now" for a whole batch, however long its sends took.
+		assertThat(stored(operation).updatedAt()).isEqualTo(claimedAt.plusSeconds(3));
+		assertThat(this.outbox.list(Set.of(OperationStatus.DONE), null, 1)).hasSize(1);
+	}
+
+	private static long engineThreads() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().equals("offline-sync-engine") && thread.isAlive())
+			.count();
+	}
+
+}
