@@ -37,6 +37,13 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	protected abstract void persist(List<Operation> upserts, List<String> removals);
 
 	/**
+	 * Called after a persisted change has been applied to the index, with the store's monitor held: the place for
+	 * housekeeping that must see the new state, such as compaction. Must not throw.
+	 */
+	protected void afterChange() {
+	}
+
+	/**
 	 * Release the subclass's resources; called once, with the store's monitor held.
 	 */
 	protected void onClose() {
@@ -64,6 +71,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		}
 		persist(operations, List.of());
 		operations.forEach(this.index::put);
+		afterChange();
 	}
 
 	@Override
@@ -135,6 +143,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		Transitions.requireDiscardable(operation);
 		persist(List.of(), List.of(id));
 		this.index.remove(id);
+		afterChange();
 		return operation;
 	}
 
@@ -145,6 +154,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		if (!ids.isEmpty()) {
 			persist(List.of(), ids);
 			ids.forEach(this.index::remove);
+			afterChange();
 		}
 		return ids.size();
 	}
@@ -181,6 +191,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		if (!changed.isEmpty()) {
 			persist(changed, List.of());
 			changed.forEach(this.index::put);
+			afterChange();
 		}
 	}
 

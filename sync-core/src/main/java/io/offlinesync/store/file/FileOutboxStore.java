@@ -54,14 +54,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private static final System.Logger logger = System.getLogger(FileOutboxStore.class.getName());
 
-	/** Compact once superseded records outnumber live operations by this many. */
-	private static final long COMPACTION_SLACK = 10_000;
+	/** Compact once the journal holds more than twice the live operations plus this many records. */
+	static final long DEFAULT_COMPACTION_SLACK = 10_000;
 
 	private final Path directory;
 
 	private final Path journal;
 
 	private final boolean fsync;
+
+	private final long compactionSlack;
 
 	private final JournalCodec codec = new JournalCodec();
 
@@ -79,10 +81,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private RecoveryReport recovery;
 
-	private FileOutboxStore(Path directory, boolean fsync) throws IOException {
+	private FileOutboxStore(Path directory, boolean fsync, long compactionSlack) throws IOException {
 		this.directory = directory;
 		this.journal = directory.resolve(JOURNAL);
 		this.fsync = fsync;
+		this.compactionSlack = compactionSlack;
 		Path lockFile = directory.resolve(LOCK);
 		this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 		FileLock acquired;
@@ -119,6 +122,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * @return the open store
 	 */
 	public static FileOutboxStore open(Path directory, boolean fsync) {
+		return open(directory, fsync, DEFAULT_COMPACTION_SLACK);
+	}
+
+	static FileOutboxStore open(Path directory, boolean fsync, long compactionSlack) {
 		Objects.requireNonNull(directory, "'directory' must not be null");
 		Path absolute = directory.toAbsolutePath();
 		try {
@@ -129,7 +136,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		FileOutboxStore store;
 		try {
-			store = new FileOutboxStore(absolute, fsync);
+			store = new FileOutboxStore(absolute, fsync, compactionSlack);
 		}
 		catch (IOException ex) {
 			throw new StoreException("Cannot open the lock file in '" + absolute + "': " + ex, ex);
@@ -206,7 +213,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					+ " intact records; the journal as found is kept in " + damagedCopy);
 		}
 		this.recovery = new RecoveryReport(read, dropped, damagedCopy);
-		if (!dropped.isEmpty() || read > 2 * (long) index().size() + COMPACTION_SLACK) {
+		if (!dropped.isEmpty() || read > 2 * (long) index().size() + this.compactionSlack) {
 			// Rewrite from the intact records, so that damage is never appended after.
 			writeSnapshot();
 		}
@@ -245,7 +252,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		append(ByteBuffer.wrap(bytes.toByteArray()));
 		this.records += upserts.size() + removals.size();
-		if (this.records > 2 * (long) index().size() + COMPACTION_SLACK) {
+	}
+
+	@Override
+	protected void afterChange() {
+		// Here, not in persist: the snapshot must include the change that was just appended.
+		if (this.records > 2 * (long) index().size() + this.compactionSlack) {
 			compact();
 		}
 	}

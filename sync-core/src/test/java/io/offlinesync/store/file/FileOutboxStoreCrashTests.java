@@ -1,0 +1,124 @@
+package io.offlinesync.store.file;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.offlinesync.Operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Real crashes: a child JVM enqueues from several threads and is killed with SIGKILL at a random moment; every
+ * enqueue that returned before the kill must be there after reopening, none twice, and reopening must never fail.
+ * {@code -Dcrash.cycles=N} runs a longer soak.
+ */
+class FileOutboxStoreCrashTests {
+
+	private static final int CYCLES = Integer.getInteger("crash.cycles", 20);
+
+	@TempDir
+	Path directory;
+
+	@Test
+	void everyAcknowledgedEnqueueSurvivesKillDashNine() throws Exception {
+		Random random = new Random(20261124L);
+		Map<String, String> acknowledged = new HashMap<>();
+		for (int cycle = 0; cycle < CYCLES; cycle++) {
+			int killAfter = 1 + random.nextInt(400);
+			Map<String, String> acks = runChildAndKill("run" + cycle, 4, killAfter);
+			assertThat(acks.size()).isGreaterThanOrEqualTo(killAfter);
+			acknowledged.putAll(acks);
+			try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+				List<Operation> stored = store.list(Set.of(), null, Integer.MAX_VALUE);
+				Map<String, String> payloadById = new HashMap<>();
+				stored.forEach((operation) -> payloadById.put(operation.id(), operation.payload()));
+				assertThat(payloadById).as("cycle %d (killed after %d acks)", cycle, killAfter)
+					.containsAllEntriesOf(acknowledged);
+				assertThat(stored.stream().map(Operation::payload).distinct().count()).isEqualTo(stored.size());
+				assertThat(store.recovery().dropped()).as("only a torn last record may be dropped").hasSizeLessThan(2);
+			}
+		}
+	}
+
+	@Test
+	void aSecondProcessCannotOpenAStoreThatIsOpen() throws Exception {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			Process child = childJvm("open", this.directory.toString()).start();
+			assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(child.exitValue()).isEqualTo(3);
+			String error = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(error).contains("already open in another process");
+		}
+		Process child = childJvm("open", this.directory.toString()).start();
+		assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(child.exitValue()).isZero();
+	}
+
+	private Map<String, String> runChildAndKill(String run, int threads, int killAfter) throws Exception {
+		Process child = childJvm("enqueue", this.directory.toString(), String.valueOf(threads), run)
+			.redirectError(ProcessBuilder.Redirect.DISCARD)
+			.start();
+		Map<String, String> acks = new ConcurrentHashMap<>();
+		AtomicBoolean killed = new AtomicBoolean();
+		Thread reader = new Thread(() -> {
+			try (BufferedReader lines = new BufferedReader(
+					new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = lines.readLine()) != null) {
+					if (line.startsWith("ACK ")) {
+						String[] parts = line.split(" ", 3);
+						if (parts.length == 3) {
+							acks.put(parts[1], parts[2]);
+						}
+					}
+				}
+			}
+			catch (IOException ex) {
+				// The pipe breaks when the child dies.
+			}
+		});
+		reader.start();
+		try {
+			await().atMost(Duration.ofSeconds(60)).until(() -> acks.size() >= killAfter || !child.isAlive());
+			assertThat(child.isAlive()).as("child still running before the kill").isTrue();
+			killed.set(true);
+			// destroyForcibly is SIGKILL on Linux: no shutdown hooks, no finally blocks, no flush.
+			child.destroyForcibly();
+			assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+			reader.join(10_000);
+		}
+		finally {
+			if (!killed.get()) {
+				child.destroyForcibly();
+			}
+		}
+		// Only what the child printed in full counts as acknowledged.
+		return new HashMap<>(acks);
+	}
+
+	private static ProcessBuilder childJvm(String... args) {
+		String java = ProcessHandle.current().info().command().orElse("java");
+		List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
+				System.getProperty("java.class.path"), CrashChild.class.getName()));
+		command.addAll(List.of(args));
+		return new ProcessBuilder(command);
+	}
+
+}

@@ -1,0 +1,101 @@
+package io.offlinesync.store.file;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.offlinesync.NewOperation;
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStateException;
+import io.offlinesync.Outbox;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.SendResult;
+import io.offlinesync.test.MutableClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Random histories of every kind of change, with compaction as eager as it gets: after every step, what a reopen
+ * reads must equal what the store held in memory.
+ */
+class FileOutboxStoreHistoryTests {
+
+	@TempDir
+	Path directory;
+
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3, 4, 5 })
+	void whatIsReadBackAlwaysEqualsWhatWasInMemory(long seed) {
+		Random random = new Random(seed);
+		MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+		FileOutboxStore store = FileOutboxStore.open(this.directory, false, 0);
+		List<Operation> claimed = new ArrayList<>();
+		try {
+			for (int step = 0; step < 300; step++) {
+				Outbox outbox = new Outbox(store, OutboxConfig.defaults(), clock);
+				clock.advance(Duration.ofMillis(random.nextInt(2_000)));
+				try {
+					change(outbox, random, claimed);
+				}
+				catch (OperationStateException ex) {
+					// A refused change (a stale claim, a key that must wait) is part of a realistic history.
+				}
+				List<Operation> inMemory = store.list(Set.of(), null, Integer.MAX_VALUE);
+				store.close();
+				store = FileOutboxStore.open(this.directory, false, 0);
+				assertThat(store.recovery().isClean()).isTrue();
+				assertThat(store.list(Set.of(), null, Integer.MAX_VALUE)).as("seed %d, step %d", seed, step)
+					.containsExactlyElementsOf(inMemory);
+			}
+		}
+		finally {
+			store.close();
+		}
+	}
+
+	private static void change(Outbox outbox, Random random, List<Operation> claimed) {
+		int choice = random.nextInt(10);
+		if (claimed.isEmpty() && (choice == 6 || choice == 7)) {
+			choice = 4;
+		}
+		if (choice < 3) {
+			String key = random.nextBoolean() ? "key" + random.nextInt(3) : null;
+			NewOperation operation = NewOperation.of("http.post", "/t", "p" + random.nextInt());
+			outbox.enqueueAll(List.of((key != null) ? operation.withOrderingKey(key) : operation));
+		}
+		else if (choice < 6) {
+			claimed.addAll(outbox.claimReady(1 + random.nextInt(3)));
+		}
+		else if (choice == 6) {
+			outbox.markDone(claimed.remove(random.nextInt(claimed.size())));
+		}
+		else if (choice == 7) {
+			SendResult result = random.nextBoolean() ? SendResult.retryable("503") : SendResult.permanent("400");
+			outbox.markFailed(claimed.remove(random.nextInt(claimed.size())), result);
+		}
+		else if (choice == 8) {
+			outbox.requeueStale(Duration.ofSeconds(5));
+			outbox.purgeDone(Duration.ofSeconds(10));
+		}
+		else {
+			List<Operation> all = outbox.list(Set.of(), null, Integer.MAX_VALUE);
+			if (!all.isEmpty()) {
+				Operation target = all.get(random.nextInt(all.size()));
+				if (random.nextBoolean()) {
+					outbox.retry(target.id());
+				}
+				else {
+					outbox.discard(target.id());
+				}
+			}
+		}
+	}
+
+}

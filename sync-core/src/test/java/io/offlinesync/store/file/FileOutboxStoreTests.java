@@ -1,0 +1,260 @@
+package io.offlinesync.store.file;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStatus;
+import io.offlinesync.Outbox;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.StoreFormatException;
+import io.offlinesync.StoreLockedException;
+import io.offlinesync.test.MutableClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class FileOutboxStoreTests {
+
+	@TempDir
+	Path directory;
+
+	private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+
+	private Outbox outboxOn(FileOutboxStore store) {
+		return new Outbox(store, OutboxConfig.defaults(), this.clock);
+	}
+
+	/**
+	 * Writes a small journal and returns, for every record in file order, the state it records.
+	 */
+	private List<Operation> writeSmallJournal(Path dir) {
+		List<Operation> records = new ArrayList<>();
+		try (FileOutboxStore store = FileOutboxStore.open(dir)) {
+			Outbox outbox = outboxOn(store);
+			Operation a = outbox.enqueue("http.post", "/a", "{\"text\":\"first 😀\"}");
+			Operation b = outbox.enqueue("http.post", "/b", "second");
+			Operation c = outbox.enqueue("http.post", "/c", "third\nline");
+			Operation claimed = outbox.claim(a.id());
+			Operation done = outbox.markDone(claimed);
+			records.addAll(List.of(a, b, c, claimed, done));
+		}
+		return records;
+	}
+
+	private static Path journal(Path dir) {
+		return dir.resolve(FileOutboxStore.JOURNAL);
+	}
+
+	/** @return the end offset (after the line feed) of the header and of each record */
+	private static List<Integer> lineEnds(byte[] bytes) {
+		List<Integer> ends = new ArrayList<>();
+		for (int i = 0; i < bytes.length; i++) {
+			if (bytes[i] == '\n') {
+				ends.add(i + 1);
+			}
+		}
+		return ends;
+	}
+
+	private static Map<String, Operation> replay(List<Operation> records) {
+		Map<String, Operation> state = new LinkedHashMap<>();
+		records.forEach((operation) -> state.put(operation.id(), operation));
+		return state;
+	}
+
+	private static List<Operation> contents(FileOutboxStore store) {
+		return store.list(Set.of(), null, 1_000);
+	}
+
+	@Test
+	void truncationAtEveryOffsetKeepsExactlyTheCompleteRecords() throws IOException {
+		Path original = this.directory.resolve("original");
+		List<Operation> records = writeSmallJournal(original);
+		byte[] bytes = Files.readAllBytes(journal(original));
+		List<Integer> ends = lineEnds(bytes);
+		assertThat(ends).hasSize(1 + records.size());
+		int headerEnd = ends.get(0);
+		for (int cut = 0; cut <= bytes.length; cut++) {
+			Path copy = this.directory.resolve("cut-" + cut);
+			Files.createDirectories(copy);
+			Files.write(journal(copy), Arrays.copyOf(bytes, cut));
+			if (cut < headerEnd) {
+				assertThatExceptionOfType(StoreFormatException.class).as("cut at %d", cut)
+					.isThrownBy(() -> FileOutboxStore.open(copy).close());
+				continue;
+			}
+			int complete = 0;
+			while (complete < records.size() && ends.get(complete + 1) <= cut) {
+				complete++;
+			}
+			boolean torn = cut > ends.get(complete);
+			try (FileOutboxStore store = FileOutboxStore.open(copy)) {
+				assertThat(contents(store)).as("cut at %d", cut)
+					.containsExactlyElementsOf(replay(records.subList(0, complete)).values());
+				assertThat(store.recovery().recordsRead()).isEqualTo(complete);
+				assertThat(store.recovery().dropped()).as("cut at %d", cut).hasSize(torn ? 1 : 0);
+				if (torn) {
+					assertThat(store.recovery().dropped().get(0).offset()).isEqualTo((long) ends.get(complete));
+					assertThat(Files.readAllBytes(store.recovery().damagedCopy().orElseThrow()))
+						.isEqualTo(Arrays.copyOf(bytes, cut));
+				}
+				// The recovered store takes new writes, and they survive the next open cleanly.
+				outboxOn(store).enqueue("http.post", "/after", "after-" + cut);
+			}
+			try (FileOutboxStore reopened = FileOutboxStore.open(copy)) {
+				assertThat(reopened.recovery().isClean()).isTrue();
+				assertThat(contents(reopened)).hasSize(replay(records.subList(0, complete)).size() + 1);
+			}
+		}
+	}
+
+	@Test
+	void aFlippedBitInAMiddleRecordDropsThatRecordOnly() throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		int secondRecord = ends.get(1);
+		bytes[secondRecord + 30] ^= 0x04;
+		Files.write(journal(this.directory), bytes);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			List<Operation> expected = new ArrayList<>(records);
+			expected.remove(1);
+			assertThat(contents(store)).containsExactlyElementsOf(replay(expected).values());
+			assertThat(store.recovery().dropped()).singleElement().satisfies((dropped) -> {
+				assertThat(dropped.offset()).isEqualTo(secondRecord);
+				assertThat(dropped.length()).isEqualTo(ends.get(2) - secondRecord - 1);
+				assertThat(dropped.reason()).contains("checksum mismatch");
+			});
+			assertThat(Files.readAllBytes(store.recovery().damagedCopy().orElseThrow())).isEqualTo(bytes);
+		}
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+		}
+	}
+
+	@Test
+	void aZeroedRangeDropsTheRecordsItTouchesAndKeepsTheRest() throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		// Zero from the middle of record 2 into the middle of record 3, line feed between them included.
+		Arrays.fill(bytes, ends.get(1) + 20, ends.get(2) + 20, (byte) 0);
+		Files.write(journal(this.directory), bytes);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			List<Operation> expected = List.of(records.get(0), records.get(3), records.get(4));
+			assertThat(contents(store)).containsExactlyElementsOf(replay(expected).values());
+			assertThat(store.recovery().dropped()).hasSize(1);
+			assertThat(store.recovery().recordsRead()).isEqualTo(3);
+		}
+	}
+
+	@Test
+	void appendedGarbageIsDroppedWithoutLosingAnything() throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		Files.write(journal(this.directory), "garbage line\n\u0000\u0001 more {\"type\":\"put\"}".getBytes(
+				StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(contents(store)).containsExactlyElementsOf(replay(records).values());
+			assertThat(store.recovery().dropped()).hasSize(2);
+		}
+	}
+
+	@Test
+	void aRecordWithAnIntactChecksumButUnreadableContentIsDropped() throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		String json = "{\"type\":\"put\",\"op\":{\"id\":\"x\",\"status\":\"NO_SUCH_STATUS\"}}";
+		java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+		crc.update(json.getBytes(StandardCharsets.UTF_8));
+		String line = String.format("%08x %s%n", crc.getValue(), json);
+		Files.write(journal(this.directory), line.getBytes(StandardCharsets.UTF_8),
+				java.nio.file.StandardOpenOption.APPEND);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(contents(store)).containsExactlyElementsOf(replay(records).values());
+			assertThat(store.recovery().dropped()).singleElement()
+				.satisfies((dropped) -> assertThat(dropped.reason()).contains("unreadable record"));
+		}
+	}
+
+	@Test
+	void anUnknownFormatVersionIsRefusedNamingTheSupportedOneAndLeftUntouched() throws IOException {
+		Files.writeString(journal(this.directory), "{\"format\":\"offline-sync-journal\",\"version\":99}\n");
+		assertThatExceptionOfType(StoreFormatException.class).isThrownBy(() -> FileOutboxStore.open(this.directory))
+			.withMessageContaining("has journal format version 99")
+			.withMessageContaining("reads version 1 only");
+		assertThat(Files.readString(journal(this.directory)))
+			.isEqualTo("{\"format\":\"offline-sync-journal\",\"version\":99}\n");
+		// The failed open released its lock.
+		Files.delete(journal(this.directory));
+		FileOutboxStore.open(this.directory).close();
+	}
+
+	@Test
+	void aFileThatIsNoJournalIsRefusedAndLeftUntouched() throws IOException {
+		Files.writeString(journal(this.directory), "name,amount\nalice,3\n");
+		assertThatExceptionOfType(StoreFormatException.class).isThrownBy(() -> FileOutboxStore.open(this.directory))
+			.withMessageContaining("is not an offline-sync journal");
+		assertThat(Files.readString(journal(this.directory))).isEqualTo("name,amount\nalice,3\n");
+	}
+
+	@Test
+	void aSecondStoreOnTheSameDirectoryFailsAtOnce() {
+		try (FileOutboxStore first = FileOutboxStore.open(this.directory)) {
+			assertThatExceptionOfType(StoreLockedException.class)
+				.isThrownBy(() -> FileOutboxStore.open(this.directory))
+				.withMessageContaining("already open in another process or store instance");
+			outboxOn(first).enqueue("http.post", "/a", "still works");
+		}
+		try (FileOutboxStore second = FileOutboxStore.open(this.directory)) {
+			assertThat(contents(second)).hasSize(1);
+		}
+	}
+
+	@Test
+	void purgedOperationsStopCostingDisk() throws IOException {
+		int count = 4_000;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
+			Outbox outbox = outboxOn(store);
+			for (int i = 0; i < count; i++) {
+				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
+			}
+			assertThat(Files.readAllLines(journal(this.directory))).hasSize(1 + 3 * count);
+			this.clock.advance(java.time.Duration.ofDays(1));
+			assertThat(outbox.purgeDone(java.time.Duration.ofHours(1))).isEqualTo(count);
+			Operation kept = outbox.enqueue("http.post", "/a", "kept");
+			// 16,000 records were written; compaction rewrote the journal to its one live operation.
+			assertThat(Files.readAllLines(journal(this.directory))).hasSize(2)
+				.last()
+				.asString()
+				.contains(kept.id());
+		}
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+			assertThat(store.stats().total()).isEqualTo(1);
+			assertThat(Files.list(this.directory).map((path) -> path.getFileName().toString()))
+				.containsExactlyInAnyOrder(FileOutboxStore.JOURNAL, FileOutboxStore.LOCK);
+		}
+	}
+
+	@Test
+	void theJournalIsReadableText() throws IOException {
+		writeSmallJournal(this.directory);
+		List<String> lines = Files.readAllLines(journal(this.directory));
+		assertThat(lines.get(0)).isEqualTo("{\"format\":\"offline-sync-journal\",\"version\":1}");
+		assertThat(lines.get(1)).matches("[0-9a-f]{8} \\{\"type\":\"put\",\"op\":\\{\"id\":\"[0-9a-f-]{36}\","
+				+ "\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"http.post\",\"target\":\"/a\",.*");
+		assertThat(lines.get(5)).contains("\"status\":\"DONE\"");
+	}
+
+}
