@@ -28,6 +28,9 @@ public final class EngineConfig {
 	/** Default time a single send may take before it counts as a retryable failure. */
 	public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
 
+	/** Default time delivered operations are kept before they are purged. */
+	public static final Duration DEFAULT_DONE_RETENTION = Duration.ofDays(1);
+
 	private static final EngineConfig DEFAULTS = builder().build();
 
 	private final int concurrency;
@@ -42,6 +45,8 @@ public final class EngineConfig {
 
 	private final Duration sendTimeout;
 
+	private final Duration doneRetention;
+
 	private EngineConfig(Builder builder) {
 		this.concurrency = atLeastOne("concurrency", builder.concurrency);
 		this.batchLimit = atLeastOne("batchLimit", builder.batchLimit);
@@ -49,6 +54,10 @@ public final class EngineConfig {
 		this.offlineSleep = positive("offlineSleep", builder.offlineSleep);
 		this.inFlightTimeout = positive("inFlightTimeout", builder.inFlightTimeout);
 		this.sendTimeout = positive("sendTimeout", builder.sendTimeout);
+		this.doneRetention = Objects.requireNonNull(builder.doneRetention, "'doneRetention' must not be null");
+		if (this.doneRetention.isNegative()) {
+			throw new IllegalArgumentException("'doneRetention' must not be negative but was " + this.doneRetention);
+		}
 		if (this.sendTimeout.compareTo(this.inFlightTimeout) >= 0) {
 			// Otherwise the stale-claim sweep could requeue an operation whose send is still running.
 			throw new IllegalArgumentException("'sendTimeout' (" + this.sendTimeout
@@ -111,11 +120,16 @@ public final class EngineConfig {
 		return this.sendTimeout;
 	}
 
+	/** @return how long delivered operations are kept before the engine purges them */
+	public Duration doneRetention() {
+		return this.doneRetention;
+	}
+
 	@Override
 	public String toString() {
 		return "EngineConfig[concurrency=" + this.concurrency + ", batchLimit=" + this.batchLimit + ", idleSleep="
 				+ this.idleSleep + ", offlineSleep=" + this.offlineSleep + ", inFlightTimeout=" + this.inFlightTimeout
-				+ ", sendTimeout=" + this.sendTimeout + "]";
+				+ ", sendTimeout=" + this.sendTimeout + ", doneRetention=" + this.doneRetention + "]";
 	}
 
 	/**
@@ -136,6 +150,8 @@ public final class EngineConfig {
 		private Duration inFlightTimeout = DEFAULT_IN_FLIGHT_TIMEOUT;
 
 		private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+
+		private Duration doneRetention = DEFAULT_DONE_RETENTION;
 
 		private Builder() {
 		}
@@ -173,6 +189,12 @@ public final class EngineConfig {
 		/** @param sendTimeout how long one send may take; shorter than the in-flight timeout */
 		public Builder sendTimeout(Duration sendTimeout) {
 			this.sendTimeout = sendTimeout;
+			return this;
+		}
+
+		/** @param doneRetention how long delivered operations are kept; not negative */
+		public Builder doneRetention(Duration doneRetention) {
+			this.doneRetention = doneRetention;
 			return this;
 		}
 

@@ -1,6 +1,7 @@
 package io.offlinesync;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +18,9 @@ import java.util.function.Consumer;
  * Delivers ready operations from an {@link Outbox} through a {@link SyncTransport} while the {@link NetworkProbe}
  * says the network is up.
  *
+ * <p>Each pass also requeues stale claims and, once a minute, purges delivered operations older than
+ * {@link EngineConfig#doneRetention()}, so the store does not grow without bound.
+ *
  * <p>{@link #tick()} makes one synchronous pass, for tests and for applications that drive the engine themselves.
  * {@link #start()} runs passes on a background thread that wakes at once on enqueue, when the network comes back and
  * when a send finishes, and otherwise sleeps ({@link EngineConfig#idleSleep()} or, offline,
@@ -32,6 +36,9 @@ import java.util.function.Consumer;
 public final class SyncEngine implements AutoCloseable {
 
 	private static final System.Logger logger = System.getLogger(SyncEngine.class.getName());
+
+	/** How often delivered operations older than the retention are purged. */
+	static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
 	private final Outbox outbox;
 
@@ -61,6 +68,8 @@ public final class SyncEngine implements AutoCloseable {
 
 	private Thread loop;
 
+	private volatile Instant nextPurgeAt = Instant.MIN;
+
 	/**
 	 * An engine; it does nothing until {@link #tick()} or {@link #start()}.
 	 * @param outbox where operations come from
@@ -82,7 +91,7 @@ public final class SyncEngine implements AutoCloseable {
 	 * @return how many operations were claimed and attempted
 	 */
 	public int tick() {
-		this.outbox.requeueStale(this.config.inFlightTimeout());
+		housekeeping();
 		if (!this.probe.isOnline()) {
 			return 0;
 		}
@@ -201,7 +210,7 @@ public final class SyncEngine implements AutoCloseable {
 	 * @return how long to sleep, or {@literal null} to pass again at once
 	 */
 	private Duration pump() {
-		this.outbox.requeueStale(this.config.inFlightTimeout());
+		housekeeping();
 		if (!this.probe.isOnline()) {
 			return this.config.offlineSleep();
 		}
@@ -219,6 +228,22 @@ public final class SyncEngine implements AutoCloseable {
 			send(claimed.get(i));
 		}
 		return claimed.isEmpty() ? this.config.idleSleep() : null;
+	}
+
+	/**
+	 * Requeue stale claims (even offline: they must not wait for the network) and, once per purge interval, purge
+	 * delivered operations past their retention.
+	 */
+	private void housekeeping() {
+		this.outbox.requeueStale(this.config.inFlightTimeout());
+		Instant now = this.outbox.clock().instant();
+		if (!now.isBefore(this.nextPurgeAt)) {
+			this.nextPurgeAt = now.plus(PURGE_INTERVAL);
+			int purged = this.outbox.purgeDone(this.config.doneRetention());
+			if (purged > 0) {
+				logger.log(System.Logger.Level.DEBUG, () -> "Purged " + purged + " delivered operations");
+			}
+		}
 	}
 
 	private void releaseUnsent(List<Operation> unsent) {

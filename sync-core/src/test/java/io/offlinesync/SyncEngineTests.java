@@ -377,6 +377,52 @@ class SyncEngineTests {
 		assertThat(this.outbox.list(Set.of(OperationStatus.DONE), null, 1)).hasSize(1);
 	}
 
+	@Test
+	void deliveredOperationsArePurgedOnceTheirRetentionHasPassed() {
+		Operation old = this.outbox.enqueue("http.post", "/a", "old");
+		SyncEngine engine = engine(new FakeTransport(), EngineConfig.builder().doneRetention(Duration.ofHours(1)).build());
+		engine.tick();
+		this.clock.advance(Duration.ofMinutes(59));
+		Operation recent = this.outbox.enqueue("http.post", "/a", "recent");
+		engine.tick();
+		assertThat(this.outbox.stats().count(OperationStatus.DONE)).isEqualTo(2);
+		this.clock.advance(Duration.ofMinutes(2));
+		engine.tick();
+		assertThat(this.outbox.find(old.id())).isEmpty();
+		assertThat(this.outbox.find(recent.id())).isPresent();
+	}
+
+	@Test
+	void networkChecksAnswerFromARealSocket() throws Exception {
+		try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			int port = server.getLocalPort();
+			assertThat(NetworkChecks.tcp("127.0.0.1", port, Duration.ofSeconds(2)).getAsBoolean()).isTrue();
+			server.close();
+			assertThat(NetworkChecks.tcp("127.0.0.1", port, Duration.ofSeconds(2)).getAsBoolean()).isFalse();
+			assertThat(NetworkChecks.http(java.net.URI.create("http://127.0.0.1:" + port + "/health"),
+					Duration.ofSeconds(2)).getAsBoolean()).isFalse();
+		}
+		com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer
+			.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+		http.createContext("/health", (exchange) -> {
+			exchange.sendResponseHeaders(exchange.getRequestURI().getQuery() == null ? 204 : 503, -1);
+			exchange.close();
+		});
+		http.start();
+		try {
+			String base = "http://127.0.0.1:" + http.getAddress().getPort() + "/health";
+			assertThat(NetworkChecks.http(java.net.URI.create(base), Duration.ofSeconds(2)).getAsBoolean()).isTrue();
+			assertThat(NetworkChecks.http(java.net.URI.create(base + "?down"), Duration.ofSeconds(2)).getAsBoolean())
+				.isFalse();
+		}
+		finally {
+			http.stop(0);
+		}
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> NetworkChecks.http(java.net.URI.create("/relative"), Duration.ofSeconds(1)))
+			.withMessageContaining("absolute http or https URL");
+	}
+
 	private static long engineThreads() {
 		return Thread.getAllStackTraces()
 			.keySet()
