@@ -52,11 +52,12 @@ public final class NetworkProbe {
 	}
 
 	/**
-	 * A probe that always answers "online": for transports whose own failures are the only signal.
+	 * A probe that always answers "online": for transports whose own failures are the only signal. A
+	 * {@link #reportOffline} holds only until the next question.
 	 * @return the probe
 	 */
 	public static NetworkProbe alwaysOnline() {
-		return new NetworkProbe(() -> true, Duration.ofDays(365), Clock.systemUTC());
+		return new NetworkProbe(() -> true, Duration.ZERO, Clock.systemUTC());
 	}
 
 	/**

@@ -34,7 +34,7 @@ public final class Outbox {
 
 	private final OperationIds ids;
 
-	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
+	private final List<EnqueueListener> enqueueListeners = new CopyOnWriteArrayList<>();
 
 	/**
 	 * An outbox with the default settings and the system clock.
@@ -106,7 +106,7 @@ public final class Outbox {
 		}
 		this.store.insert(stored);
 		if (!stored.isEmpty()) {
-			notifyEnqueued();
+			notifyEnqueued(stored);
 		}
 		return stored;
 	}
@@ -212,7 +212,7 @@ public final class Outbox {
 	 */
 	public Operation retry(String id) {
 		Operation retried = this.store.retry(id, this.clock.instant());
-		notifyEnqueued();
+		notifyEnqueued(List.of(retried));
 		return retried;
 	}
 
@@ -250,25 +250,24 @@ public final class Outbox {
 	}
 
 	/**
-	 * Run the listener after every enqueue (and operator retry), on the enqueuing thread; the engine uses it to
-	 * wake up. It must be quick and must not throw.
+	 * Hear every enqueue (and operator retry); the engine uses it to wake up.
 	 * @param listener the listener
 	 */
-	public void addEnqueueListener(Runnable listener) {
+	public void addEnqueueListener(EnqueueListener listener) {
 		this.enqueueListeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
 	}
 
 	/**
 	 * @param listener a listener added before
 	 */
-	public void removeEnqueueListener(Runnable listener) {
+	public void removeEnqueueListener(EnqueueListener listener) {
 		this.enqueueListeners.remove(listener);
 	}
 
-	private void notifyEnqueued() {
-		for (Runnable listener : this.enqueueListeners) {
+	private void notifyEnqueued(List<Operation> operations) {
+		for (EnqueueListener listener : this.enqueueListeners) {
 			try {
-				listener.run();
+				listener.enqueued(operations);
 			}
 			catch (RuntimeException ex) {
 				logger.log(System.Logger.Level.WARNING, "Enqueue listener " + listener + " failed", ex);

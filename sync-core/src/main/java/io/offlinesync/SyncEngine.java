@@ -54,7 +54,7 @@ public final class SyncEngine implements AutoCloseable {
 
 	private final Object wakeMonitor = new Object();
 
-	private final Runnable onEnqueue = this::wakeUp;
+	private final EnqueueListener onEnqueue = (operations) -> wakeUp();
 
 	private final Consumer<Boolean> onNetworkChange = (online) -> {
 		if (online) {

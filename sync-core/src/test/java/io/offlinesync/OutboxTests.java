@@ -90,11 +90,13 @@ class OutboxTests {
 
 	@Test
 	void enqueueNotifiesListenersOnlyWhenSomethingWasStored() {
-		int[] calls = new int[1];
-		this.outbox.addEnqueueListener(() -> calls[0]++);
-		this.outbox.enqueue("http.post", "/a", "1");
+		List<List<Operation>> heard = new java.util.ArrayList<>();
+		this.outbox.addEnqueueListener(heard::add);
+		Operation one = this.outbox.enqueue("http.post", "/a", "1");
+		List<Operation> two = this.outbox.enqueueAll(
+				List.of(NewOperation.of("http.post", "/a", "2"), NewOperation.of("http.post", "/a", "3")));
 		this.outbox.enqueueAll(List.of());
-		assertThat(calls[0]).isEqualTo(1);
+		assertThat(heard).containsExactly(List.of(one), two);
 	}
 
 	@Test

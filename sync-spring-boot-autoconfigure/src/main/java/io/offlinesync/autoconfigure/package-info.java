@@ -1,6 +1,6 @@
 /**
- * Spring Boot auto-configuration of offline-sync. The auto-configurations themselves arrive with the Spring Boot
- * starter issue; this module exists now so that the reactor has its final shape.
+ * Spring Boot auto-configuration of offline-sync: the outbox, its store, network probe, WebClient transport and
+ * delivery engine, with Actuator health, Micrometer metrics and an operations endpoint.
  *
  * @since 0.1.0
  */

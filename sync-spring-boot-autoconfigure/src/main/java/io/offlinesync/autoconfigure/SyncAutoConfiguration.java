@@ -1,0 +1,139 @@
+package io.offlinesync.autoconfigure;
+
+import java.time.Clock;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.offlinesync.DeliveryListener;
+import io.offlinesync.EngineConfig;
+import io.offlinesync.NetworkChecks;
+import io.offlinesync.NetworkProbe;
+import io.offlinesync.Outbox;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.RetryPolicy;
+import io.offlinesync.SyncEngine;
+import io.offlinesync.SyncTransport;
+import io.offlinesync.store.InMemoryOutboxStore;
+import io.offlinesync.store.OutboxStore;
+import io.offlinesync.store.file.FileOutboxStore;
+
+/**
+ * Auto-configuration of the offline-sync outbox: store, {@link Outbox}, {@link NetworkProbe}, WebClient
+ * {@link SyncTransport} and a {@link SyncEngine} that runs with the application context. Every bean backs off when
+ * the application defines its own; {@code sync.enabled=false} turns it all off.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "sync.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(SyncProperties.class)
+public final class SyncAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryPolicy syncRetryPolicy(SyncProperties properties) {
+		return SyncSettings.retryPolicy(properties.getRetry());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OutboxConfig syncOutboxConfig(SyncProperties properties, RetryPolicy retryPolicy) {
+		return SyncSettings.outboxConfig(properties.getStore(), retryPolicy);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineConfig syncEngineConfig(SyncProperties properties) {
+		return SyncSettings.engineConfig(properties.getEngine());
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	OutboxStore syncOutboxStore(SyncProperties properties) {
+		SyncProperties.Store store = properties.getStore();
+		return switch (store.getType()) {
+			case FILE -> FileOutboxStore.open(store.getFile().getDirectory(), store.getFile().isFsync());
+			case MEMORY -> new InMemoryOutboxStore();
+		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	Outbox syncOutbox(OutboxStore store, OutboxConfig config, ObjectProvider<Clock> clock) {
+		return new Outbox(store, config, syncClock(clock));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	NetworkProbe syncNetworkProbe(SyncProperties properties, ObjectProvider<Clock> clock) {
+		SyncProperties.Probe probe = properties.getProbe();
+		return SyncSettings.validated(() -> switch (probe.getMode()) {
+			case ALWAYS -> NetworkProbe.alwaysOnline();
+			case HTTP -> {
+				if (probe.getUrl() == null) {
+					throw new IllegalArgumentException("'url' must be set when sync.probe.mode is http");
+				}
+				yield new NetworkProbe(NetworkChecks.http(probe.getUrl(), probe.getTimeout()), probe.getInterval(),
+						syncClock(clock));
+			}
+			case TCP -> {
+				if (probe.getHost() == null || probe.getPort() == null) {
+					throw new IllegalArgumentException("'host' and 'port' must be set when sync.probe.mode is tcp");
+				}
+				yield new NetworkProbe(NetworkChecks.tcp(probe.getHost(), probe.getPort(), probe.getTimeout()),
+						probe.getInterval(), syncClock(clock));
+			}
+		});
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeliveryTracker syncDeliveryTracker(ObjectProvider<Clock> clock) {
+		return new DeliveryTracker(syncClock(clock));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(SyncTransport.class)
+	SyncEngine syncEngine(Outbox outbox, SyncTransport transport, NetworkProbe probe, EngineConfig config,
+			ObjectProvider<DeliveryListener> listeners) {
+		SyncEngine engine = new SyncEngine(outbox, transport, probe, config);
+		listeners.orderedStream().forEach(engine::addDeliveryListener);
+		return engine;
+	}
+
+	@Bean
+	@ConditionalOnBean(SyncEngine.class)
+	SyncEngineLifecycle syncEngineLifecycle(SyncEngine engine, SyncProperties properties) {
+		return new SyncEngineLifecycle(engine, properties.getEngine().isAutoStartup());
+	}
+
+	static Clock syncClock(ObjectProvider<Clock> clock) {
+		return clock.getIfUnique(Clock::systemUTC);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebClient.class)
+	static class WebClientTransportConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		SyncTransport syncTransport(SyncProperties properties, ObjectProvider<WebClient.Builder> webClientBuilder,
+				NetworkProbe probe, ObjectProvider<Clock> clock) {
+			SyncProperties.Transport transport = properties.getTransport();
+			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder), transport.getBaseUrl(),
+					transport.getTimeout(), transport.getHeaders(), probe, syncClock(clock));
+		}
+
+	}
+
+}

@@ -1,0 +1,96 @@
+package io.offlinesync.autoconfigure;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+import io.offlinesync.NetworkProbe;
+import io.offlinesync.OperationStatus;
+import io.offlinesync.Outbox;
+import io.offlinesync.OutboxStats;
+import io.offlinesync.SyncEngine;
+
+/**
+ * Health of the outbox: the store answers, the backlog, the oldest undelivered operation, the network and the last
+ * delivery. Being offline is normal for an outbox, so only the configured thresholds turn it DOWN.
+ */
+class SyncHealthIndicator extends AbstractHealthIndicator {
+
+	private final Outbox outbox;
+
+	private final NetworkProbe probe;
+
+	private final SyncEngine engine;
+
+	private final DeliveryTracker tracker;
+
+	private final SyncProperties.Health thresholds;
+
+	private final Clock clock;
+
+	SyncHealthIndicator(Outbox outbox, NetworkProbe probe, SyncEngine engine, DeliveryTracker tracker,
+			SyncProperties.Health thresholds, Clock clock) {
+		super("The offline-sync outbox store could not be read");
+		this.outbox = outbox;
+		this.probe = probe;
+		this.engine = engine;
+		this.tracker = tracker;
+		this.thresholds = thresholds;
+		this.clock = clock;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		OutboxStats stats = this.outbox.stats();
+		Instant now = this.clock.instant();
+		Duration oldestAge = stats.oldestUndeliveredAge(now);
+		Map<String, Long> counts = new LinkedHashMap<>();
+		stats.counts().forEach((status, count) -> counts.put(status.name().toLowerCase(Locale.ROOT), count));
+		builder.withDetail("backlog", stats.backlog())
+			.withDetail("counts", counts)
+			.withDetail("oldestPendingAge", oldestAge.toString())
+			.withDetail("online", (this.probe != null) && this.probe.lastKnownOnline())
+			.withDetail("engineRunning", (this.engine != null) && this.engine.isRunning());
+		if (this.tracker != null) {
+			putIfPresent(builder, "lastSuccessAt", this.tracker.lastSuccessAt());
+			putIfPresent(builder, "lastErrorAt", this.tracker.lastErrorAt());
+			putIfPresent(builder, "lastError", this.tracker.lastError());
+		}
+		List<String> problems = new ArrayList<>();
+		Long maxBacklog = this.thresholds.getMaxBacklog();
+		if (maxBacklog != null && stats.backlog() > maxBacklog) {
+			problems.add("backlog " + stats.backlog() + " is over sync.health.max-backlog=" + maxBacklog);
+		}
+		Duration maxAge = this.thresholds.getMaxOldestPendingAge();
+		if (maxAge != null && oldestAge.compareTo(maxAge) > 0) {
+			problems.add("oldest pending operation is " + oldestAge + " old, over sync.health.max-oldest-pending-age="
+					+ maxAge);
+		}
+		Long maxParked = this.thresholds.getMaxParked();
+		long parked = stats.count(OperationStatus.PERMANENTLY_FAILED);
+		if (maxParked != null && parked > maxParked) {
+			problems.add(parked + " parked operations, over sync.health.max-parked=" + maxParked);
+		}
+		if (problems.isEmpty()) {
+			builder.up();
+		}
+		else {
+			builder.down().withDetail("problems", problems);
+		}
+	}
+
+	private static void putIfPresent(Health.Builder builder, String key, Object value) {
+		if (value != null) {
+			builder.withDetail(key, value.toString());
+		}
+	}
+
+}

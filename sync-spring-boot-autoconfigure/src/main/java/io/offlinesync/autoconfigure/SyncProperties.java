@@ -1,0 +1,569 @@
+package io.offlinesync.autoconfigure;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties of the offline-sync outbox, under {@code sync.*}. Defaults are the core's defaults
+ * (checked by a test).
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("sync")
+public class SyncProperties {
+
+	/**
+	 * Whether to enable the offline-sync outbox.
+	 */
+	private boolean enabled = true;
+
+	private final Store store = new Store();
+
+	private final Retry retry = new Retry();
+
+	private final Engine engine = new Engine();
+
+	private final Probe probe = new Probe();
+
+	private final Transport transport = new Transport();
+
+	private final Health health = new Health();
+
+	private final Endpoint endpoint = new Endpoint();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Store getStore() {
+		return this.store;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public Engine getEngine() {
+		return this.engine;
+	}
+
+	public Probe getProbe() {
+		return this.probe;
+	}
+
+	public Transport getTransport() {
+		return this.transport;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
+	public Endpoint getEndpoint() {
+		return this.endpoint;
+	}
+
+	/**
+	 * Where operations are kept.
+	 */
+	public static class Store {
+
+		/**
+		 * Kind of store: a crash-safe journal on disk, or memory only (lost on restart).
+		 */
+		private StoreType type = StoreType.FILE;
+
+		/**
+		 * Largest payload accepted, in UTF-8 bytes.
+		 */
+		private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
+
+		private final File file = new File();
+
+		public StoreType getType() {
+			return this.type;
+		}
+
+		public void setType(StoreType type) {
+			this.type = type;
+		}
+
+		public DataSize getMaxPayloadSize() {
+			return this.maxPayloadSize;
+		}
+
+		public void setMaxPayloadSize(DataSize maxPayloadSize) {
+			this.maxPayloadSize = maxPayloadSize;
+		}
+
+		public File getFile() {
+			return this.file;
+		}
+
+		/**
+		 * The file store.
+		 */
+		public static class File {
+
+			/**
+			 * Directory of the journal; created if missing. Only one process may use it at a time.
+			 */
+			private Path directory = Path.of("data", "offline-sync");
+
+			/**
+			 * Whether each change is forced to disk before the call returns. Without it, a power loss (not a process
+			 * crash) can lose the last changes.
+			 */
+			private boolean fsync = true;
+
+			public Path getDirectory() {
+				return this.directory;
+			}
+
+			public void setDirectory(Path directory) {
+				this.directory = directory;
+			}
+
+			public boolean isFsync() {
+				return this.fsync;
+			}
+
+			public void setFsync(boolean fsync) {
+				this.fsync = fsync;
+			}
+
+		}
+
+	}
+
+	/**
+	 * Kinds of store.
+	 */
+	public enum StoreType {
+
+		/**
+		 * Append-only journal on the local disk; survives crashes.
+		 */
+		FILE,
+
+		/**
+		 * Heap only; the queue is lost when the application stops.
+		 */
+		MEMORY
+
+	}
+
+	/**
+	 * Retries of failed deliveries.
+	 */
+	public static class Retry {
+
+		/**
+		 * Attempts in all, the first included; after the last one the operation is parked.
+		 */
+		private int maxAttempts = 8;
+
+		/**
+		 * Delay after the first failed attempt.
+		 */
+		private Duration initialDelay = Duration.ofMillis(500);
+
+		/**
+		 * Upper bound of any delay between attempts.
+		 */
+		private Duration maxDelay = Duration.ofSeconds(30);
+
+		/**
+		 * Growth factor between consecutive delays.
+		 */
+		private double multiplier = 2.0;
+
+		/**
+		 * Fraction of a delay by which it is moved at random, either way, so that clients do not retry in step.
+		 */
+		private double jitterRatio = 0.2;
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public double getJitterRatio() {
+			return this.jitterRatio;
+		}
+
+		public void setJitterRatio(double jitterRatio) {
+			this.jitterRatio = jitterRatio;
+		}
+
+	}
+
+	/**
+	 * The delivery engine.
+	 */
+	public static class Engine {
+
+		/**
+		 * Whether to start delivering when the application context starts.
+		 */
+		private boolean autoStartup = true;
+
+		/**
+		 * Sends in flight at once.
+		 */
+		private int concurrency = 8;
+
+		/**
+		 * Operations claimed per pass.
+		 */
+		private int batchLimit = 64;
+
+		/**
+		 * Longest pause between passes when nothing is ready; the engine also wakes at once on enqueue and when the
+		 * network comes back.
+		 */
+		private Duration tickInterval = Duration.ofMillis(250);
+
+		/**
+		 * Pause between passes while the network is down.
+		 */
+		private Duration offlineInterval = Duration.ofMillis(500);
+
+		/**
+		 * Time after which an unanswered claim (its sender crashed or hung) is requeued.
+		 */
+		private Duration inFlightTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * Time one send may take before it counts as a retryable failure; shorter than the in-flight timeout.
+		 */
+		private Duration sendTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Time delivered operations are kept before they are purged.
+		 */
+		private Duration doneRetention = Duration.ofDays(1);
+
+		public boolean isAutoStartup() {
+			return this.autoStartup;
+		}
+
+		public void setAutoStartup(boolean autoStartup) {
+			this.autoStartup = autoStartup;
+		}
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
+		}
+
+		public int getBatchLimit() {
+			return this.batchLimit;
+		}
+
+		public void setBatchLimit(int batchLimit) {
+			this.batchLimit = batchLimit;
+		}
+
+		public Duration getTickInterval() {
+			return this.tickInterval;
+		}
+
+		public void setTickInterval(Duration tickInterval) {
+			this.tickInterval = tickInterval;
+		}
+
+		public Duration getOfflineInterval() {
+			return this.offlineInterval;
+		}
+
+		public void setOfflineInterval(Duration offlineInterval) {
+			this.offlineInterval = offlineInterval;
+		}
+
+		public Duration getInFlightTimeout() {
+			return this.inFlightTimeout;
+		}
+
+		public void setInFlightTimeout(Duration inFlightTimeout) {
+			this.inFlightTimeout = inFlightTimeout;
+		}
+
+		public Duration getSendTimeout() {
+			return this.sendTimeout;
+		}
+
+		public void setSendTimeout(Duration sendTimeout) {
+			this.sendTimeout = sendTimeout;
+		}
+
+		public Duration getDoneRetention() {
+			return this.doneRetention;
+		}
+
+		public void setDoneRetention(Duration doneRetention) {
+			this.doneRetention = doneRetention;
+		}
+
+	}
+
+	/**
+	 * How the engine learns whether the network is up.
+	 */
+	public static class Probe {
+
+		/**
+		 * How to check: always online (delivery failures are the only signal), an HTTP request, or a TCP connect.
+		 */
+		private ProbeMode mode = ProbeMode.ALWAYS;
+
+		/**
+		 * URL to request in HTTP mode; any answer below 500 means online.
+		 */
+		private URI url;
+
+		/**
+		 * Host to connect to in TCP mode.
+		 */
+		private String host;
+
+		/**
+		 * Port to connect to in TCP mode.
+		 */
+		private Integer port;
+
+		/**
+		 * How long an answer is reused before the next check.
+		 */
+		private Duration interval = Duration.ofSeconds(5);
+
+		/**
+		 * Timeout of one check.
+		 */
+		private Duration timeout = Duration.ofSeconds(2);
+
+		public ProbeMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(ProbeMode mode) {
+			this.mode = mode;
+		}
+
+		public URI getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(URI url) {
+			this.url = url;
+		}
+
+		public String getHost() {
+			return this.host;
+		}
+
+		public void setHost(String host) {
+			this.host = host;
+		}
+
+		public Integer getPort() {
+			return this.port;
+		}
+
+		public void setPort(Integer port) {
+			this.port = port;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Ways to check the network.
+	 */
+	public enum ProbeMode {
+
+		/**
+		 * Always online.
+		 */
+		ALWAYS,
+
+		/**
+		 * An HTTP HEAD of a URL.
+		 */
+		HTTP,
+
+		/**
+		 * A TCP connect to a host and port.
+		 */
+		TCP
+
+	}
+
+	/**
+	 * The HTTP transport.
+	 */
+	public static class Transport {
+
+		/**
+		 * Base URL that operation targets are resolved against; targets must stay under it.
+		 */
+		private URI baseUrl;
+
+		/**
+		 * Timeout of one request, connection included.
+		 */
+		private Duration timeout = Duration.ofSeconds(5);
+
+		/**
+		 * Headers sent with every request, such as an authorization token.
+		 */
+		private Map<String, String> headers = new LinkedHashMap<>();
+
+		public URI getBaseUrl() {
+			return this.baseUrl;
+		}
+
+		public void setBaseUrl(URI baseUrl) {
+			this.baseUrl = baseUrl;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Map<String, String> getHeaders() {
+			return this.headers;
+		}
+
+		public void setHeaders(Map<String, String> headers) {
+			this.headers = headers;
+		}
+
+	}
+
+	/**
+	 * The {@code sync} health indicator. Every threshold is off unless set: being offline is normal for an outbox.
+	 */
+	public static class Health {
+
+		/**
+		 * Undelivered operations above which the health is DOWN.
+		 */
+		private Long maxBacklog;
+
+		/**
+		 * Age of the oldest undelivered operation above which the health is DOWN.
+		 */
+		private Duration maxOldestPendingAge;
+
+		/**
+		 * Parked (permanently failed) operations above which the health is DOWN.
+		 */
+		private Long maxParked;
+
+		public Long getMaxBacklog() {
+			return this.maxBacklog;
+		}
+
+		public void setMaxBacklog(Long maxBacklog) {
+			this.maxBacklog = maxBacklog;
+		}
+
+		public Duration getMaxOldestPendingAge() {
+			return this.maxOldestPendingAge;
+		}
+
+		public void setMaxOldestPendingAge(Duration maxOldestPendingAge) {
+			this.maxOldestPendingAge = maxOldestPendingAge;
+		}
+
+		public Long getMaxParked() {
+			return this.maxParked;
+		}
+
+		public void setMaxParked(Long maxParked) {
+			this.maxParked = maxParked;
+		}
+
+	}
+
+	/**
+	 * The {@code sync} Actuator endpoint.
+	 */
+	public static class Endpoint {
+
+		/**
+		 * Whether operation payloads are shown; they may hold personal data.
+		 */
+		private boolean showPayloads = false;
+
+		public boolean isShowPayloads() {
+			return this.showPayloads;
+		}
+
+		public void setShowPayloads(boolean showPayloads) {
+			this.showPayloads = showPayloads;
+		}
+
+	}
+
+}

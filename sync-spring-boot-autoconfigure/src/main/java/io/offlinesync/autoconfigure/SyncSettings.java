@@ -1,0 +1,90 @@
+package io.offlinesync.autoconfigure;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.offlinesync.EngineConfig;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.RetryPolicy;
+
+/**
+ * Maps {@link SyncProperties} onto the core's settings in one place. The core validates; this class translates the
+ * core's setting names in its messages into the property names a user wrote.
+ */
+final class SyncSettings {
+
+	private static final Map<String, String> PROPERTY_NAMES = Map.ofEntries(
+			Map.entry("maxAttempts", "sync.retry.max-attempts"), Map.entry("initialDelay", "sync.retry.initial-delay"),
+			Map.entry("maxDelay", "sync.retry.max-delay"), Map.entry("multiplier", "sync.retry.multiplier"),
+			Map.entry("jitterRatio", "sync.retry.jitter-ratio"), Map.entry("concurrency", "sync.engine.concurrency"),
+			Map.entry("batchLimit", "sync.engine.batch-limit"), Map.entry("idleSleep", "sync.engine.tick-interval"),
+			Map.entry("offlineSleep", "sync.engine.offline-interval"),
+			Map.entry("inFlightTimeout", "sync.engine.in-flight-timeout"),
+			Map.entry("sendTimeout", "sync.engine.send-timeout"),
+			Map.entry("doneRetention", "sync.engine.done-retention"),
+			Map.entry("maxPayloadBytes", "sync.store.max-payload-size"), Map.entry("interval", "sync.probe.interval"),
+			Map.entry("timeout", "sync.probe.timeout"), Map.entry("url", "sync.probe.url"),
+			Map.entry("host", "sync.probe.host"), Map.entry("port", "sync.probe.port"));
+
+	private static final Pattern QUOTED_NAME = Pattern.compile("'([a-zA-Z]+)'");
+
+	private SyncSettings() {
+	}
+
+	static RetryPolicy retryPolicy(SyncProperties.Retry retry) {
+		return validated(() -> RetryPolicy.builder()
+			.maxAttempts(retry.getMaxAttempts())
+			.initialDelay(retry.getInitialDelay())
+			.maxDelay(retry.getMaxDelay())
+			.multiplier(retry.getMultiplier())
+			.jitterRatio(retry.getJitterRatio())
+			.build());
+	}
+
+	static OutboxConfig outboxConfig(SyncProperties.Store store, RetryPolicy retryPolicy) {
+		long bytes = store.getMaxPayloadSize().toBytes();
+		return validated(() -> OutboxConfig.builder()
+			.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, bytes))
+			.retryPolicy(retryPolicy)
+			.build());
+	}
+
+	static EngineConfig engineConfig(SyncProperties.Engine engine) {
+		return validated(() -> EngineConfig.builder()
+			.concurrency(engine.getConcurrency())
+			.batchLimit(engine.getBatchLimit())
+			.idleSleep(engine.getTickInterval())
+			.offlineSleep(engine.getOfflineInterval())
+			.inFlightTimeout(engine.getInFlightTimeout())
+			.sendTimeout(engine.getSendTimeout())
+			.doneRetention(engine.getDoneRetention())
+			.build());
+	}
+
+	/**
+	 * Run a core builder, turning its validation failure into one that names the property.
+	 */
+	static <T> T validated(Supplier<T> build) {
+		try {
+			return build.get();
+		}
+		catch (IllegalArgumentException | NullPointerException ex) {
+			String message = String.valueOf(ex.getMessage());
+			Matcher name = QUOTED_NAME.matcher(message);
+			String property = null;
+			StringBuilder translated = new StringBuilder();
+			while (name.find()) {
+				String mapped = PROPERTY_NAMES.getOrDefault(name.group(1), name.group(1));
+				if (property == null) {
+					property = mapped;
+				}
+				name.appendReplacement(translated, Matcher.quoteReplacement("'" + mapped + "'"));
+			}
+			name.appendTail(translated);
+			throw new InvalidSyncPropertyException((property != null) ? property : "sync", translated.toString());
+		}
+	}
+
+}

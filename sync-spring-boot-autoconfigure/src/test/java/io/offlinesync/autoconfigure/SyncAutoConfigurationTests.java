@@ -1,0 +1,249 @@
+package io.offlinesync.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.offlinesync.EngineConfig;
+import io.offlinesync.NetworkProbe;
+import io.offlinesync.Outbox;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.RetryPolicy;
+import io.offlinesync.SendResult;
+import io.offlinesync.StoreLockedException;
+import io.offlinesync.SyncEngine;
+import io.offlinesync.SyncTransport;
+import io.offlinesync.store.InMemoryOutboxStore;
+import io.offlinesync.store.OutboxStore;
+import io.offlinesync.store.file.FileOutboxStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SyncAutoConfigurationTests {
+
+	@TempDir
+	Path directory;
+
+	private ApplicationContextRunner runner() {
+		return new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
+			.withPropertyValues("sync.store.file.directory=" + this.directory,
+					"sync.transport.base-url=http://127.0.0.1:9/api");
+	}
+
+	@Test
+	void defaultsGiveAFileStoreAWebClientTransportAndARunningEngine() {
+		runner().run((context) -> {
+			assertThat(context).hasSingleBean(Outbox.class)
+				.hasSingleBean(NetworkProbe.class)
+				.hasSingleBean(SyncEngine.class)
+				.hasSingleBean(SyncEngineLifecycle.class);
+			assertThat(context.getBean(OutboxStore.class)).isInstanceOf(FileOutboxStore.class);
+			assertThat(((FileOutboxStore) context.getBean(OutboxStore.class)).directory())
+				.isEqualTo(this.directory.toAbsolutePath());
+			assertThat(context.getBean(SyncTransport.class)).isInstanceOf(WebClientSyncTransport.class);
+			assertThat(context.getBean(SyncEngine.class).isRunning()).isTrue();
+			assertThat(context.getBean(RetryPolicy.class)).hasToString(RetryPolicy.defaults().toString());
+		});
+	}
+
+	@Test
+	void theEngineStopsAndTheStoreClosesWithTheContext() {
+		SyncEngine[] engine = new SyncEngine[1];
+		runner().run((context) -> engine[0] = context.getBean(SyncEngine.class));
+		assertThat(engine[0].isRunning()).isFalse();
+		// The file lock was released: the directory opens again.
+		FileOutboxStore.open(this.directory).close();
+	}
+
+	@Test
+	void autoStartupCanBeTurnedOff() {
+		runner().withPropertyValues("sync.engine.auto-startup=false")
+			.run((context) -> assertThat(context.getBean(SyncEngine.class).isRunning()).isFalse());
+	}
+
+	@Test
+	void memoryStoreOnRequest() {
+		runner().withPropertyValues("sync.store.type=memory")
+			.run((context) -> assertThat(context.getBean(OutboxStore.class)).isInstanceOf(InMemoryOutboxStore.class));
+	}
+
+	@Test
+	void propertiesReachTheCore() {
+		runner()
+			.withPropertyValues("sync.retry.max-attempts=3", "sync.retry.initial-delay=1s",
+					"sync.engine.concurrency=2", "sync.engine.tick-interval=2s", "sync.store.max-payload-size=2KB")
+			.run((context) -> {
+				assertThat(context.getBean(RetryPolicy.class).maxAttempts()).isEqualTo(3);
+				assertThat(context.getBean(RetryPolicy.class).initialDelay()).isEqualTo(Duration.ofSeconds(1));
+				assertThat(context.getBean(EngineConfig.class).concurrency()).isEqualTo(2);
+				assertThat(context.getBean(EngineConfig.class).idleSleep()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(context.getBean(OutboxConfig.class).maxPayloadBytes()).isEqualTo(2048);
+				assertThat(context.getBean(Outbox.class).config().retryPolicy().maxAttempts()).isEqualTo(3);
+			});
+	}
+
+	@Test
+	void disabledMeansNoBeansAtAll() {
+		runner().withPropertyValues("sync.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(Outbox.class)
+				.doesNotHaveBean(OutboxStore.class)
+				.doesNotHaveBean(SyncEngine.class)
+				.doesNotHaveBean(SyncTransport.class));
+	}
+
+	@Test
+	void everyBeanBacksOffWhenTheUserDefinesOne() {
+		runner().withUserConfiguration(UserBeans.class).run((context) -> {
+			assertThat(context.getBean(OutboxStore.class)).isSameAs(context.getBean("userStore"));
+			assertThat(context.getBean(Outbox.class)).isSameAs(context.getBean("userOutbox"));
+			assertThat(context.getBean(NetworkProbe.class)).isSameAs(context.getBean("userProbe"));
+			assertThat(context.getBean(SyncTransport.class)).isSameAs(context.getBean("userTransport"));
+			assertThat(context.getBean(RetryPolicy.class)).isSameAs(context.getBean("userRetryPolicy"));
+			assertThat(context.getBean(EngineConfig.class)).isSameAs(context.getBean("userEngineConfig"));
+			assertThat(context).hasSingleBean(SyncEngine.class);
+		});
+		runner().withUserConfiguration(UserEngine.class)
+			.run((context) -> assertThat(context.getBean(SyncEngine.class)).isSameAs(context.getBean("userEngine")));
+	}
+
+	@Test
+	void withoutWebClientThereIsNoTransportAndNoEngineButTheOutboxWorks() {
+		runner().withClassLoader(new FilteredClassLoader(WebClient.class)).run((context) -> {
+			assertThat(context).hasNotFailed()
+				.hasSingleBean(Outbox.class)
+				.doesNotHaveBean(SyncTransport.class)
+				.doesNotHaveBean(SyncEngine.class);
+			context.getBean(Outbox.class).enqueue("http.post", "/a", "{}");
+		});
+	}
+
+	@Test
+	void withoutWebClientAUserTransportStillGetsAnEngine() {
+		runner().withClassLoader(new FilteredClassLoader(WebClient.class))
+			.withBean("userTransport", SyncTransport.class,
+					() -> (operation) -> CompletableFuture.completedFuture(SendResult.ok()))
+			.run((context) -> assertThat(context).hasSingleBean(SyncEngine.class));
+	}
+
+	@Test
+	void invalidValuesFailStartupNamingTheProperty() {
+		assertFailure("sync.retry.max-attempts=0", "sync.retry.max-attempts",
+				"'sync.retry.max-attempts' must be at least 1 but was 0");
+		assertFailure("sync.engine.tick-interval=-1s", "sync.engine.tick-interval",
+				"'sync.engine.tick-interval' must be positive but was PT-1S");
+		assertFailure("sync.retry.initial-delay=-5ms", "sync.retry.initial-delay",
+				"'sync.retry.initial-delay' must not be negative");
+		assertFailure("sync.engine.send-timeout=1m", "sync.engine.send-timeout",
+				"'sync.engine.send-timeout' (PT1M) must be shorter than 'sync.engine.in-flight-timeout' (PT30S)");
+		assertFailure("sync.transport.base-url=ftp://example.org/x", "sync.transport.base-url",
+				"must be an absolute http or https URL");
+		assertFailure("sync.probe.mode=tcp", "sync.probe.host", "'sync.probe.host' and 'sync.probe.port' must be set");
+	}
+
+	@Test
+	void aMissingBaseUrlFailsStartupNamingTheProperty() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
+			.withPropertyValues("sync.store.type=memory")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("'sync.transport.base-url' is not set");
+				assertThat(analysis.getAction()).contains("sync.transport.base-url");
+			});
+	}
+
+	@Test
+	void aMalformedBaseUrlFailsBindingNamingTheProperty() {
+		runner().withPropertyValues("sync.transport.base-url=http://exa mple.org")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("sync.transport.base-url"));
+	}
+
+	@Test
+	void aStoreDirectoryInUseFailsStartupWithAnExplanation() {
+		try (FileOutboxStore held = FileOutboxStore.open(this.directory)) {
+			runner().run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(StoreLockedException.class);
+				FailureAnalysis analysis = analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("already open in another process");
+				assertThat(analysis.getAction()).contains("sync.store.file.directory");
+			});
+		}
+	}
+
+	private void assertFailure(String property, String name, String message) {
+		runner().withPropertyValues(property).run((context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = analyze(context.getStartupFailure());
+			assertThat(analysis).as(property).isNotNull();
+			assertThat(analysis.getDescription()).as(property).contains(message);
+			assertThat(analysis.getAction()).as(property).contains(name);
+		});
+	}
+
+	private static FailureAnalysis analyze(Throwable failure) {
+		return new SyncFailureAnalyzer().analyze(failure);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserBeans {
+
+		@Bean
+		OutboxStore userStore() {
+			return new InMemoryOutboxStore();
+		}
+
+		@Bean
+		Outbox userOutbox(OutboxStore userStore) {
+			return new Outbox(userStore);
+		}
+
+		@Bean
+		NetworkProbe userProbe() {
+			return NetworkProbe.alwaysOnline();
+		}
+
+		@Bean
+		SyncTransport userTransport() {
+			return (operation) -> CompletableFuture.completedFuture(SendResult.ok());
+		}
+
+		@Bean
+		RetryPolicy userRetryPolicy() {
+			return RetryPolicy.builder().maxAttempts(2).build();
+		}
+
+		@Bean
+		EngineConfig userEngineConfig() {
+			return EngineConfig.builder().concurrency(1).build();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserEngine {
+
+		@Bean
+		SyncEngine userEngine(Outbox outbox) {
+			return new SyncEngine(outbox, (operation) -> CompletableFuture.completedFuture(SendResult.ok()),
+					NetworkProbe.alwaysOnline(), EngineConfig.defaults());
+		}
+
+	}
+
+}

@@ -1,0 +1,59 @@
+package io.offlinesync.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import io.offlinesync.EngineConfig;
+import io.offlinesync.OutboxConfig;
+import io.offlinesync.RetryPolicy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SyncPropertiesTests {
+
+	private final SyncProperties properties = new SyncProperties();
+
+	@Test
+	void retryDefaultsAreTheCoreDefaults() {
+		RetryPolicy mapped = SyncSettings.retryPolicy(this.properties.getRetry());
+		assertThat(mapped).hasToString(RetryPolicy.defaults().toString());
+	}
+
+	@Test
+	void engineDefaultsAreTheCoreDefaults() {
+		EngineConfig mapped = SyncSettings.engineConfig(this.properties.getEngine());
+		assertThat(mapped).hasToString(EngineConfig.defaults().toString());
+	}
+
+	@Test
+	void storeDefaultsAreTheCoreDefaults() {
+		OutboxConfig mapped = SyncSettings.outboxConfig(this.properties.getStore(), RetryPolicy.defaults());
+		assertThat(mapped.maxPayloadBytes()).isEqualTo(OutboxConfig.defaults().maxPayloadBytes());
+		assertThat(this.properties.getStore().getType()).isEqualTo(SyncProperties.StoreType.FILE);
+		assertThat(this.properties.getStore().getFile().isFsync()).isTrue();
+	}
+
+	@Test
+	void everyCoreEngineSettingIsMapped() {
+		// A core setting the properties do not map would keep its default whatever the user configures.
+		SyncProperties.Engine engine = this.properties.getEngine();
+		engine.setConcurrency(3);
+		engine.setBatchLimit(7);
+		engine.setTickInterval(java.time.Duration.ofMillis(11));
+		engine.setOfflineInterval(java.time.Duration.ofMillis(13));
+		engine.setInFlightTimeout(java.time.Duration.ofSeconds(17));
+		engine.setSendTimeout(java.time.Duration.ofSeconds(5));
+		engine.setDoneRetention(java.time.Duration.ofHours(19));
+		assertThat(SyncSettings.engineConfig(engine)).hasToString("EngineConfig[concurrency=3, batchLimit=7, "
+				+ "idleSleep=PT0.011S, offlineSleep=PT0.013S, inFlightTimeout=PT17S, sendTimeout=PT5S, "
+				+ "doneRetention=PT19H]");
+		SyncProperties.Retry retry = this.properties.getRetry();
+		retry.setMaxAttempts(3);
+		retry.setInitialDelay(java.time.Duration.ofMillis(100));
+		retry.setMaxDelay(java.time.Duration.ofSeconds(3));
+		retry.setMultiplier(1.5);
+		retry.setJitterRatio(0.1);
+		assertThat(SyncSettings.retryPolicy(retry)).hasToString("RetryPolicy[maxAttempts=3, initialDelay=PT0.1S, "
+				+ "maxDelay=PT3S, multiplier=1.5, jitterRatio=0.1]");
+	}
+
+}
