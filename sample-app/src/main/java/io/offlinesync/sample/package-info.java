@@ -1,5 +1,5 @@
 /**
- * A runnable demonstration of offline-sync: notes enqueued while offline, delivered exactly once when the network
- * comes back, with a remote API that fails once on the way.
+ * The sample application: a notes service whose notes reach a remote API through the offline-sync outbox, with that
+ * remote API and switches to simulate outages built in.
  */
 package io.offlinesync.sample;

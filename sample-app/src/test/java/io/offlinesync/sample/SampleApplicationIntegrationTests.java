@@ -1,0 +1,168 @@
+package io.offlinesync.sample;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sample application end to end, on a real port: offline, notes enqueued, the application stopped and started
+ * again on the same outbox, the remote API failing twice, the network back, every note received exactly once, and
+ * health and metrics telling the story.
+ */
+class SampleApplicationIntegrationTests {
+
+	@TempDir
+	Path outboxDirectory;
+
+	private ConfigurableApplicationContext start(int port, boolean networkUp) {
+		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=" + port,
+				"--server.address=127.0.0.1", "--sync.store.file.directory=" + this.outboxDirectory,
+				"--sync.retry.initial-delay=100ms", "--sync.retry.max-delay=200ms", "--sample.network-up=" + networkUp);
+	}
+
+	private static WebTestClient client(int port) {
+		return WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(10))
+			.build();
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void notesWrittenOfflineSurviveARestartAndArriveExactlyOnce() throws IOException {
+		int port = freePort();
+		try (ConfigurableApplicationContext first = start(port, false)) {
+			WebTestClient client = client(port);
+			for (String text : List.of("buy milk", "call Ada", "ship v0.1 🚀")) {
+				client.post()
+					.uri("/notes")
+					.contentType(MediaType.APPLICATION_JSON)
+					.bodyValue(Map.of("text", text))
+					.exchange()
+					.expectStatus()
+					.isAccepted();
+			}
+			assertThat(remote(client).get("requests")).isEqualTo(0);
+			client.get()
+				.uri("/actuator/health")
+				.exchange()
+				.expectBody()
+				.jsonPath("$.components.sync.status")
+				.isEqualTo("UP")
+				.jsonPath("$.components.sync.details.counts.pending")
+				.isEqualTo(3)
+				.jsonPath("$.components.sync.details.online")
+				.isEqualTo(false);
+		}
+
+		try (ConfigurableApplicationContext second = start(port, false)) {
+			WebTestClient client = client(port);
+			client.post().uri("/simulate/remote?status=503&count=2").exchange().expectStatus().isOk();
+			client.post().uri("/simulate/network?up=true").exchange().expectStatus().isOk();
+			await().atMost(Duration.ofSeconds(30)).until(() -> ((List<?>) remote(client).get("notes")).size() == 3);
+			Map<String, Object> remote = remote(client);
+			assertThat((List<Object>) remote.get("notes")).containsExactlyInAnyOrder("{\"text\":\"buy milk\"}",
+					"{\"text\":\"call Ada\"}", "{\"text\":\"ship v0.1 🚀\"}");
+			assertThat(remote.get("requests")).isEqualTo(5);
+			assertThat(remote.get("repeatsIgnored")).isEqualTo(0);
+
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> client.get()
+					.uri("/actuator/health")
+					.exchange()
+					.expectBody()
+					.jsonPath("$.components.sync.details.counts.done")
+					.isEqualTo(3)
+					.jsonPath("$.components.sync.details.backlog")
+					.isEqualTo(0)
+					.jsonPath("$.components.sync.details.online")
+					.isEqualTo(true));
+			client.get()
+				.uri("/actuator/metrics/sync.retries")
+				.exchange()
+				.expectBody()
+				.jsonPath("$.measurements[0].value")
+				.isEqualTo(2.0);
+			client.get()
+				.uri("/actuator/metrics/sync.deliveries?tag=outcome:delivered")
+				.exchange()
+				.expectBody()
+				.jsonPath("$.measurements[0].value")
+				.isEqualTo(3.0);
+			client.get()
+				.uri("/actuator/sync?status=done")
+				.exchange()
+				.expectBody()
+				.jsonPath("$.operations.length()")
+				.isEqualTo(3)
+				.jsonPath("$.operations[0].payload")
+				.doesNotExist();
+		}
+	}
+
+	@Test
+	void aParkedNoteCanBeRetriedThroughTheEndpoint() throws IOException {
+		int port = freePort();
+		try (ConfigurableApplicationContext context = start(port, true)) {
+			WebTestClient client = client(port);
+			client.post().uri("/simulate/remote?status=400&count=1").exchange().expectStatus().isOk();
+			client.post()
+				.uri("/notes")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(Map.of("text", "rejected once"))
+				.exchange()
+				.expectStatus()
+				.isAccepted();
+			await().atMost(Duration.ofSeconds(30))
+				.untilAsserted(() -> client.get()
+					.uri("/actuator/sync?status=permanently_failed")
+					.exchange()
+					.expectBody()
+					.jsonPath("$.operations.length()")
+					.isEqualTo(1));
+			Map<String, Object> parked = client.get()
+				.uri("/actuator/sync?status=permanently_failed")
+				.exchange()
+				.expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+				})
+				.returnResult()
+				.getResponseBody();
+			@SuppressWarnings("unchecked")
+			String id = ((List<Map<String, Object>>) parked.get("operations")).get(0).get("id").toString();
+			client.post().uri("/actuator/sync/" + id).exchange().expectStatus().isOk();
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> ((List<?>) remote(client).get("notes")).contains("{\"text\":\"rejected once\"}"));
+		}
+	}
+
+	private static Map<String, Object> remote(WebTestClient client) {
+		return client.get()
+			.uri("/remote/notes")
+			.exchange()
+			.expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+			})
+			.returnResult()
+			.getResponseBody();
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
