@@ -273,10 +273,11 @@ class SyncEngineTests {
 		AtomicBoolean diskFull = new AtomicBoolean(false);
 		IndexedOutboxStore flaky = new IndexedOutboxStore() {
 			@Override
-			protected void persist(List<Operation> upserts, List<String> removals) {
+			protected long persist(List<Operation> upserts, List<String> removals) {
 				if (diskFull.get() && upserts.stream().anyMatch((op) -> op.status() == OperationStatus.IN_FLIGHT)) {
 					throw new StoreException("No space left on device");
 				}
+				return 0;
 			}
 		};
 		this.toClose.add(flaky);

@@ -13,8 +13,9 @@ import io.offlinesync.Operation;
 public final class InMemoryOutboxStore extends IndexedOutboxStore {
 
 	@Override
-	protected void persist(List<Operation> upserts, List<String> removals) {
+	protected long persist(List<Operation> upserts, List<String> removals) {
 		// Nothing to write: the index is the whole store.
+		return 0;
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import io.offlinesync.Operation;
@@ -15,9 +16,11 @@ import io.offlinesync.OutboxStats;
 import io.offlinesync.StoreException;
 
 /**
- * Base of the stores that keep every operation's state in an {@link OperationIndex} and persist each change before
- * applying it: data first, memory after, so that a failed write leaves the in-memory view equal to what is stored.
- * Subclasses only persist.
+ * Base of the stores that keep every operation's state in an {@link OperationIndex}. Under the store's monitor a
+ * change is checked, handed to {@link #persist} (which writes it, or fails and changes nothing) and applied to the
+ * index; then, outside the monitor, the caller waits in {@link #awaitDurable} until the change is durable. Waiting
+ * outside the monitor lets concurrent changes share one forced write (group commit). A call returns only once its
+ * change is durable; a subclass that cannot make it durable undoes it (see {@link #awaitDurable}).
  *
  * @since 0.1.0
  */
@@ -28,13 +31,22 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	private boolean closed;
 
 	/**
-	 * Make changes durable. Called with the store's monitor held, before the changes become visible.
+	 * Write changes. Called with the store's monitor held, before the changes reach the index (which still holds
+	 * the previous state of each operation).
 	 * @param upserts operations to add or replace, in order
 	 * @param removals ids to remove
-	 * @throws StoreException if they could not be made durable; the subclass must then have no partial change
-	 * visible after a reopen other than one its recovery drops
+	 * @return a ticket to pass to {@link #awaitDurable}, or 0 if the changes are as durable as they will get
+	 * @throws StoreException if they could not be written; nothing of them may then be visible after a reopen
 	 */
-	protected abstract void persist(List<Operation> upserts, List<String> removals);
+	protected abstract long persist(List<Operation> upserts, List<String> removals);
+
+	/**
+	 * Wait, without the store's monitor, until the changes of a ticket are durable.
+	 * @param ticket a ticket from {@link #persist}, never 0
+	 * @throws StoreException if they could not be made durable; the subclass has then undone them in the index
+	 */
+	protected void awaitDurable(long ticket) {
+	}
 
 	/**
 	 * Called after a persisted change has been applied to the index, with the store's monitor held: the place for
@@ -50,7 +62,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	/**
-	 * The index, for subclasses that load state on open (with the monitor held).
+	 * The index, for subclasses that load or undo state (with the monitor held).
 	 * @return the index
 	 */
 	protected final OperationIndex index() {
@@ -58,20 +70,17 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public synchronized void insert(List<Operation> operations) {
-		requireOpen();
-		Set<String> ids = new HashSet<>();
-		for (Operation operation : operations) {
-			if (!ids.add(operation.id()) || this.index.get(operation.id()) != null) {
-				throw new IllegalArgumentException("Operation id '" + operation.id() + "' is already stored");
+	public void insert(List<Operation> operations) {
+		commit(() -> {
+			requireOpen();
+			Set<String> ids = new HashSet<>();
+			for (Operation operation : operations) {
+				if (!ids.add(operation.id()) || this.index.get(operation.id()) != null) {
+					throw new IllegalArgumentException("Operation id '" + operation.id() + "' is already stored");
+				}
 			}
-		}
-		if (operations.isEmpty()) {
-			return;
-		}
-		persist(operations, List.of());
-		operations.forEach(this.index::put);
-		afterChange();
+			return new Committed<>(null, apply(operations, List.of()));
+		});
 	}
 
 	@Override
@@ -88,75 +97,73 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public synchronized List<Operation> claimReady(Instant now, int limit) {
-		requireOpen();
-		requirePositive(limit);
-		List<Operation> claimed = new ArrayList<>();
-		for (Operation candidate : this.index.dueCandidates(now, limit)) {
-			claimed.add(Transitions.claim(candidate, null, Transitions.newClaimToken(), now));
-		}
-		apply(claimed);
-		return claimed;
+	public List<Operation> claimReady(Instant now, int limit) {
+		return commit(() -> {
+			requireOpen();
+			requirePositive(limit);
+			List<Operation> claimed = new ArrayList<>();
+			for (Operation candidate : this.index.dueCandidates(now, limit)) {
+				claimed.add(Transitions.claim(candidate, null, Transitions.newClaimToken(), now));
+			}
+			return new Committed<>(claimed, apply(claimed, List.of()));
+		});
 	}
 
 	@Override
-	public synchronized Operation claim(String id, Instant now) {
+	public Operation claim(String id, Instant now) {
 		return change(id, (operation) -> Transitions.claim(operation, this.index.earlierWithSameKey(operation),
 				Transitions.newClaimToken(), now));
 	}
 
 	@Override
-	public synchronized Operation complete(String id, String claimToken, Instant now) {
+	public Operation complete(String id, String claimToken, Instant now) {
 		return change(id, (operation) -> Transitions.complete(operation, claimToken, now));
 	}
 
 	@Override
-	public synchronized Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
+	public Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
 		return change(id, (operation) -> Transitions.fail(operation, claimToken, error, retryAt, now));
 	}
 
 	@Override
-	public synchronized Operation release(String id, String claimToken, Instant now) {
+	public Operation release(String id, String claimToken, Instant now) {
 		return change(id, (operation) -> Transitions.release(operation, claimToken, now));
 	}
 
 	@Override
-	public synchronized int requeueStale(Instant claimedBefore, int maxAttempts, Instant now) {
-		requireOpen();
-		List<Operation> requeued = new ArrayList<>();
-		for (Operation stale : this.index.inFlightClaimedBefore(claimedBefore)) {
-			requeued.add(Transitions.requeueStale(stale, maxAttempts, now));
-		}
-		apply(requeued);
-		return requeued.size();
+	public int requeueStale(Instant claimedBefore, int maxAttempts, Instant now) {
+		return commit(() -> {
+			requireOpen();
+			List<Operation> requeued = new ArrayList<>();
+			for (Operation stale : this.index.inFlightClaimedBefore(claimedBefore)) {
+				requeued.add(Transitions.requeueStale(stale, maxAttempts, now));
+			}
+			return new Committed<>(requeued.size(), apply(requeued, List.of()));
+		});
 	}
 
 	@Override
-	public synchronized Operation retry(String id, Instant now) {
+	public Operation retry(String id, Instant now) {
 		return change(id, (operation) -> Transitions.retry(operation, now));
 	}
 
 	@Override
-	public synchronized Operation discard(String id) {
-		requireOpen();
-		Operation operation = require(id);
-		Transitions.requireDiscardable(operation);
-		persist(List.of(), List.of(id));
-		this.index.remove(id);
-		afterChange();
-		return operation;
+	public Operation discard(String id) {
+		return commit(() -> {
+			requireOpen();
+			Operation operation = require(id);
+			Transitions.requireDiscardable(operation);
+			return new Committed<>(operation, apply(List.of(), List.of(id)));
+		});
 	}
 
 	@Override
-	public synchronized int purgeDone(Instant updatedBefore) {
-		requireOpen();
-		List<String> ids = this.index.doneBefore(updatedBefore).stream().map(Operation::id).toList();
-		if (!ids.isEmpty()) {
-			persist(List.of(), ids);
-			ids.forEach(this.index::remove);
-			afterChange();
-		}
-		return ids.size();
+	public int purgeDone(Instant updatedBefore) {
+		return commit(() -> {
+			requireOpen();
+			List<String> ids = this.index.doneBefore(updatedBefore).stream().map(Operation::id).toList();
+			return new Committed<>(ids.size(), apply(List.of(), ids));
+		});
 	}
 
 	@Override
@@ -181,18 +188,36 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	private Operation change(String id, UnaryOperator<Operation> transition) {
-		requireOpen();
-		Operation changed = transition.apply(require(id));
-		apply(List.of(changed));
-		return changed;
+		return commit(() -> {
+			requireOpen();
+			Operation changed = transition.apply(require(id));
+			return new Committed<>(changed, apply(List.of(changed), List.of()));
+		});
 	}
 
-	private void apply(List<Operation> changed) {
-		if (!changed.isEmpty()) {
-			persist(changed, List.of());
-			changed.forEach(this.index::put);
-			afterChange();
+	/**
+	 * Run a change under the monitor, then wait for its durability outside it.
+	 */
+	private <T> T commit(Supplier<Committed<T>> change) {
+		Committed<T> committed;
+		synchronized (this) {
+			committed = change.get();
 		}
+		if (committed.ticket() != 0) {
+			awaitDurable(committed.ticket());
+		}
+		return committed.value();
+	}
+
+	private long apply(List<Operation> upserts, List<String> removals) {
+		if (upserts.isEmpty() && removals.isEmpty()) {
+			return 0;
+		}
+		long ticket = persist(upserts, removals);
+		upserts.forEach(this.index::put);
+		removals.forEach(this.index::remove);
+		afterChange();
+		return ticket;
 	}
 
 	private Operation require(String id) {
@@ -213,6 +238,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		if (limit < 1) {
 			throw new IllegalArgumentException("'limit' must be at least 1 but was " + limit);
 		}
+	}
+
+	private record Committed<T>(T value, long ticket) {
 	}
 
 }

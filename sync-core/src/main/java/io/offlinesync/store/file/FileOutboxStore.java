@@ -41,8 +41,12 @@ import io.offlinesync.store.IndexedOutboxStore;
  * file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
  * moving it over the journal atomically.
  *
- * <h2>Limits</h2> Every call is serialised and forces the disk once; group commit and off-heap payloads come with the
- * high-performance journal. All operations, payloads included, live on the heap.
+ * <h2>Group commit</h2> Appends happen under the store's lock; the force happens outside it, and one force covers every
+ * change written before it started, so concurrent callers share forces. A call returns once its change is forced.
+ * If a force fails, every change not yet durable is cut off the file and undone in memory, and the calls that made
+ * them throw.
+ *
+ * <h2>Limits</h2> All operations, payloads included, live on the heap.
  *
  * @since 0.1.0
  */
@@ -65,6 +69,24 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private final long compactionSlack;
 
+	private final ChannelOpener opener;
+
+	/** Group commit: what was written and what is durable, guarded by {@code syncState}. */
+	private final Object syncState = new Object();
+
+	private long writtenSeq;
+
+	private long durableSeq;
+
+	private boolean syncing;
+
+	private final List<long[]> rolledBack = new ArrayList<>();
+
+	private StoreException rollbackCause;
+
+	/** Previous states of what each non-durable write changed, oldest first; guarded by the store's monitor. */
+	private final java.util.ArrayDeque<Undo> undo = new java.util.ArrayDeque<>();
+
 	private final JournalCodec codec = new JournalCodec();
 
 	private final FileChannel lockChannel;
@@ -81,11 +103,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private RecoveryReport recovery;
 
-	private FileOutboxStore(Path directory, boolean fsync, long compactionSlack) throws IOException {
+	private FileOutboxStore(Path directory, Settings settings) throws IOException {
 		this.directory = directory;
 		this.journal = directory.resolve(JOURNAL);
-		this.fsync = fsync;
-		this.compactionSlack = compactionSlack;
+		this.fsync = settings.fsync();
+		this.compactionSlack = settings.compactionSlack();
+		this.opener = settings.opener();
 		Path lockFile = directory.resolve(LOCK);
 		this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 		FileLock acquired;
@@ -122,10 +145,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * @return the open store
 	 */
 	public static FileOutboxStore open(Path directory, boolean fsync) {
-		return open(directory, fsync, DEFAULT_COMPACTION_SLACK);
+		return open(directory, new Settings(fsync, DEFAULT_COMPACTION_SLACK, FileChannel::open));
 	}
 
 	static FileOutboxStore open(Path directory, boolean fsync, long compactionSlack) {
+		return open(directory, new Settings(fsync, compactionSlack, FileChannel::open));
+	}
+
+	static FileOutboxStore open(Path directory, Settings settings) {
 		Objects.requireNonNull(directory, "'directory' must not be null");
 		Path absolute = directory.toAbsolutePath();
 		try {
@@ -136,7 +163,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		FileOutboxStore store;
 		try {
-			store = new FileOutboxStore(absolute, fsync, compactionSlack);
+			store = new FileOutboxStore(absolute, settings);
 		}
 		catch (IOException ex) {
 			throw new StoreException("Cannot open the lock file in '" + absolute + "': " + ex, ex);
@@ -218,7 +245,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			writeSnapshot();
 		}
 		else {
-			this.channel = FileChannel.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+			this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 			this.size = this.channel.size();
 			this.records = read;
 		}
@@ -242,7 +269,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	@Override
-	protected void persist(List<Operation> upserts, List<String> removals) {
+	protected long persist(List<Operation> upserts, List<String> removals) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * (upserts.size() + removals.size()));
 		for (Operation operation : upserts) {
 			bytes.writeBytes(this.codec.put(operation));
@@ -250,8 +277,124 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		for (String id : removals) {
 			bytes.writeBytes(this.codec.delete(id));
 		}
+		long offset = this.size;
 		append(ByteBuffer.wrap(bytes.toByteArray()));
 		this.records += upserts.size() + removals.size();
+		if (!this.fsync) {
+			return 0;
+		}
+		List<Operation> previous = new ArrayList<>(upserts.size() + removals.size());
+		List<String> ids = new ArrayList<>(upserts.size() + removals.size());
+		upserts.forEach((operation) -> ids.add(operation.id()));
+		ids.addAll(removals);
+		ids.forEach((id) -> previous.add(index().get(id)));
+		synchronized (this.syncState) {
+			while (!this.undo.isEmpty() && this.undo.peekFirst().seq() <= this.durableSeq) {
+				this.undo.pollFirst();
+			}
+			long seq = ++this.writtenSeq;
+			this.undo.addLast(new Undo(seq, ids, previous, offset));
+			return seq;
+		}
+	}
+
+	/**
+	 * Group commit. The first waiter to find no fsync running becomes the leader: it forces the file for every
+	 * write made so far, outside the store's monitor, while others go on appending; the rest wait for a leader to
+	 * cover their write. If the force fails, everything not yet durable is cut off the file and undone in memory,
+	 * and every call that wrote it fails.
+	 */
+	@Override
+	protected void awaitDurable(long ticket) {
+		long target;
+		FileChannel toForce;
+		synchronized (this.syncState) {
+			while (true) {
+				for (long[] range : this.rolledBack) {
+					if (ticket >= range[0] && ticket <= range[1]) {
+						throw this.rollbackCause;
+					}
+				}
+				if (this.durableSeq >= ticket) {
+					return;
+				}
+				if (!this.syncing) {
+					this.syncing = true;
+					target = this.writtenSeq;
+					toForce = this.channel;
+					break;
+				}
+				try {
+					this.syncState.wait();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new StoreException("Interrupted while waiting for the outbox journal to be forced to disk; "
+							+ "the change may or may not be durable", ex);
+				}
+			}
+		}
+		try {
+			toForce.force(false);
+		}
+		catch (IOException ex) {
+			StoreException failure = rollBack(ex);
+			throw failure;
+		}
+		synchronized (this.syncState) {
+			if (target > this.durableSeq) {
+				this.durableSeq = target;
+			}
+			this.syncing = false;
+			this.syncState.notifyAll();
+		}
+	}
+
+	/**
+	 * Undo every change that is not durable: cut the file back to its durable length and restore the previous
+	 * states in memory, newest first.
+	 */
+	private StoreException rollBack(IOException cause) {
+		synchronized (this) {
+			synchronized (this.syncState) {
+				long from = this.durableSeq + 1;
+				long to = this.writtenSeq;
+				StoreException failure = new StoreException("Could not force the outbox journal '" + this.journal
+						+ "' to disk (" + cause + "); the changes since the last durable write were undone", cause);
+				long cutTo = this.size;
+				java.util.Iterator<Undo> newestFirst = this.undo.descendingIterator();
+				while (newestFirst.hasNext()) {
+					Undo change = newestFirst.next();
+					if (change.seq() < from) {
+						break;
+					}
+					for (int i = change.ids().size() - 1; i >= 0; i--) {
+						Operation previous = change.previous().get(i);
+						if (previous != null) {
+							index().put(previous);
+						}
+						else {
+							index().remove(change.ids().get(i));
+						}
+					}
+					cutTo = change.offset();
+					newestFirst.remove();
+				}
+				try {
+					this.channel.truncate(cutTo);
+				}
+				catch (IOException truncateFailure) {
+					cause.addSuppressed(truncateFailure);
+					this.tailDirty = true;
+				}
+				this.size = cutTo;
+				this.rolledBack.add(new long[] { from, to });
+				this.rollbackCause = failure;
+				this.syncing = false;
+				this.syncState.notifyAll();
+				return failure;
+			}
+		}
 	}
 
 	@Override
@@ -273,9 +416,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			while (data.hasRemaining()) {
 				position += this.channel.write(data, position);
 			}
-			if (this.fsync) {
-				this.channel.force(false);
-			}
 			this.size += length;
 		}
 		catch (IOException ex) {
@@ -294,12 +434,25 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	private void compact() {
+		synchronized (this.syncState) {
+			if (this.syncing) {
+				// A force runs on the current file; compact on a later change.
+				return;
+			}
+			this.syncing = true;
+		}
 		try {
 			writeSnapshot();
 		}
 		catch (IOException ex) {
 			logger.log(System.Logger.Level.WARNING, "Compaction of " + this.journal
 					+ " failed; the journal stays as it is and is still valid", ex);
+		}
+		finally {
+			synchronized (this.syncState) {
+				this.syncing = false;
+				this.syncState.notifyAll();
+			}
 		}
 	}
 
@@ -310,7 +463,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private void writeSnapshot() throws IOException {
 		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
 		long written = 0;
-		try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+		try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
 			ByteArrayOutputStream chunk = new ByteArrayOutputStream(1 << 20);
 			chunk.writeBytes(this.codec.header());
@@ -332,10 +485,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (this.channel != null) {
 			this.channel.close();
 		}
-		this.channel = FileChannel.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+		this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 		this.size = written;
 		this.records = index().size();
 		this.tailDirty = false;
+		// The snapshot was forced: everything written so far is durable, and nothing is left to undo.
+		synchronized (this.syncState) {
+			this.durableSeq = this.writtenSeq;
+			this.undo.clear();
+			this.syncState.notifyAll();
+		}
 	}
 
 	private static long writeFully(FileChannel out, ByteArrayOutputStream chunk) throws IOException {
@@ -356,6 +515,23 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// Some platforms cannot open a directory; the rename itself is still atomic there.
 			logger.log(System.Logger.Level.DEBUG, "Cannot force directory " + this.directory, ex);
 		}
+	}
+
+	@Override
+	public void close() {
+		// Let a running force finish before the channel goes away under it.
+		synchronized (this.syncState) {
+			while (this.syncing) {
+				try {
+					this.syncState.wait();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					break;
+				}
+			}
+		}
+		super.close();
 	}
 
 	@Override
@@ -380,6 +556,21 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	@Override
 	public String toString() {
 		return "FileOutboxStore[" + this.directory + "]";
+	}
+
+	/** The previous state of each id a write changed ({@literal null}: it did not exist), and where it began. */
+	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
+	}
+
+	/** Opens the store's channels; tests pass one that fails on purpose. */
+	@FunctionalInterface
+	interface ChannelOpener {
+
+		FileChannel open(Path path, java.nio.file.OpenOption... options) throws IOException;
+
+	}
+
+	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
 	}
 
 	/**
