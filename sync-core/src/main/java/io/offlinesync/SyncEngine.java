@@ -9,9 +9,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +41,8 @@ public final class SyncEngine implements AutoCloseable {
 
 	private static final System.Logger logger = System.getLogger(SyncEngine.class.getName());
 
+	private static final AtomicInteger instances = new AtomicInteger();
+
 	/** How often delivered operations older than the retention are purged. */
 	static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
@@ -49,6 +55,8 @@ public final class SyncEngine implements AutoCloseable {
 	private final EngineConfig config;
 
 	private final Semaphore sendPermits;
+
+	private final String threadNamePrefix = "offline-sync-" + instances.incrementAndGet() + "-";
 
 	private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -67,6 +75,10 @@ public final class SyncEngine implements AutoCloseable {
 	private volatile boolean running;
 
 	private Thread loop;
+
+	private final Object recorderLock = new Object();
+
+	private ExecutorService recorder;
 
 	private volatile Instant nextPurgeAt = Instant.MIN;
 
@@ -116,7 +128,7 @@ public final class SyncEngine implements AutoCloseable {
 		this.running = true;
 		this.outbox.addEnqueueListener(this.onEnqueue);
 		this.probe.addListener(this.onNetworkChange);
-		this.loop = new Thread(this::runLoop, "offline-sync-engine");
+		this.loop = new Thread(this::runLoop, this.threadNamePrefix + "engine");
 		this.loop.setDaemon(true);
 		this.loop.start();
 	}
@@ -153,6 +165,11 @@ public final class SyncEngine implements AutoCloseable {
 			logger.log(System.Logger.Level.WARNING, "The engine loop did not stop within " + graceMillis + " ms");
 		}
 		this.loop = null;
+		synchronized (this.recorderLock) {
+			if (this.recorder != null) {
+				this.recorder.shutdown();
+			}
+		}
 	}
 
 	/**
@@ -173,6 +190,11 @@ public final class SyncEngine implements AutoCloseable {
 	/** @return how many sends are in flight now */
 	public int sendsInFlight() {
 		return this.config.concurrency() - this.sendPermits.availablePermits();
+	}
+
+	/** @return the start of the names of this engine's threads, such as {@code offline-sync-1-} */
+	String threadNamePrefix() {
+		return this.threadNamePrefix;
 	}
 
 	/** @return the settings */
@@ -298,8 +320,10 @@ public final class SyncEngine implements AutoCloseable {
 		catch (RuntimeException | Error ex) {
 			attempt.completeExceptionally(ex);
 		}
+		// Results are recorded on the engine's own threads: a durable write may wait for a disk force, which must not
+		// block the transport's I/O threads.
 		return attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
-			.handle((result, failure) -> {
+			.handleAsync((result, failure) -> {
 				try {
 					record(operation, toResult(result, failure), Duration.ofNanos(System.nanoTime() - started));
 				}
@@ -308,7 +332,25 @@ public final class SyncEngine implements AutoCloseable {
 					wakeUp();
 				}
 				return null;
-			});
+			}, recorder());
+	}
+
+	private ExecutorService recorder() {
+		synchronized (this.recorderLock) {
+			if (this.recorder == null || this.recorder.isShutdown()) {
+				AtomicInteger count = new AtomicInteger();
+				int threads = Math.min(this.config.concurrency(), 16);
+				ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
+						new LinkedBlockingQueue<>(), (task) -> {
+							Thread thread = new Thread(task, this.threadNamePrefix + "recorder-" + count.incrementAndGet());
+							thread.setDaemon(true);
+							return thread;
+						});
+				pool.allowCoreThreadTimeOut(true);
+				this.recorder = pool;
+			}
+			return this.recorder;
+		}
 	}
 
 	private SendResult toResult(SendResult result, Throwable failure) {

@@ -244,11 +244,11 @@ class SyncEngineTests {
 	void closeReturnsPromptlyAndLeavesNoEngineThread() {
 		SyncEngine engine = engine(new FakeTransport(), EngineConfig.builder().idleSleep(LONG).build());
 		engine.start();
-		await().atMost(Duration.ofSeconds(10)).until(() -> engineThreads() == 1);
+		await().atMost(Duration.ofSeconds(10)).until(() -> threadsOf(engine) == 1);
 		long started = System.nanoTime();
 		engine.close();
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-		assertThat(engineThreads()).isZero();
+		await().atMost(Duration.ofSeconds(5)).until(() -> threadsOf(engine) == 0);
 		assertThat(engine.isRunning()).isFalse();
 	}
 
@@ -265,7 +265,7 @@ class SyncEngineTests {
 		later.schedule(() -> answer.complete(SendResult.ok()), 200, TimeUnit.MILLISECONDS);
 		closing.get(10, TimeUnit.SECONDS);
 		assertThat(stored(operation).status()).isEqualTo(OperationStatus.DONE);
-		assertThat(engineThreads()).isZero();
+		await().atMost(Duration.ofSeconds(5)).until(() -> threadsOf(engine) == 0);
 	}
 
 	@Test
@@ -424,11 +424,11 @@ class SyncEngineTests {
 			.withMessageContaining("absolute http or https URL");
 	}
 
-	private static long engineThreads() {
+	private static long threadsOf(SyncEngine engine) {
 		return Thread.getAllStackTraces()
 			.keySet()
 			.stream()
-			.filter((thread) -> thread.getName().equals("offline-sync-engine") && thread.isAlive())
+			.filter((thread) -> thread.getName().startsWith(engine.threadNamePrefix()) && thread.isAlive())
 			.count();
 	}
 
