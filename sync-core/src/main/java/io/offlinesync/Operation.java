@@ -49,7 +49,8 @@ public final class Operation {
 		this.kind = requireText(builder.kind, "kind");
 		this.target = requireText(builder.target, "target");
 		this.payload = Objects.requireNonNull(builder.payload, "'payload' must not be null");
-		this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
+		this.headers = builder.headers.isEmpty() ? Map.of()
+				: Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
 		this.idempotencyKey = (builder.idempotencyKey != null) ? builder.idempotencyKey : this.id;
 		this.orderingKey = builder.orderingKey;
 		this.status = Objects.requireNonNull(builder.status, "'status' must not be null");

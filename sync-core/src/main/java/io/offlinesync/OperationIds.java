@@ -2,6 +2,7 @@ package io.offlinesync;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.SplittableRandom;
 
 /**
  * Generates UUIDv7-style ids: 48 bits of wall-clock milliseconds, then a counter that keeps ids of the same
@@ -14,7 +15,8 @@ final class OperationIds {
 
 	private final Clock clock;
 
-	private final SecureRandom random = new SecureRandom();
+	// Seeded once from the OS: unique across processes, without a system call per id.
+	private final SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
 
 	private long lastMillis = -1;
 

@@ -1,6 +1,5 @@
 package io.offlinesync.store.file;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -88,6 +87,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private final java.util.ArrayDeque<Undo> undo = new java.util.ArrayDeque<>();
 
 	private final JournalCodec codec = new JournalCodec();
+
+	/** Reused for every write; guarded by the store's monitor. */
+	private JournalCodec.Buffer writeBuffer = new JournalCodec.Buffer(1 << 16);
 
 	private final FileChannel lockChannel;
 
@@ -214,12 +216,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					break;
 				}
 				try {
-					JournalCodec.Entry entry = this.codec.decode(lines.buffer(), lines.length());
-					if (entry.op() != null) {
-						index().put(entry.op().toOperation());
+					Object record = this.codec.decode(lines.buffer(), lines.length());
+					if (record instanceof Operation operation) {
+						index().put(operation);
 					}
 					else {
-						index().remove(entry.id());
+						index().remove((String) record);
 					}
 					read++;
 				}
@@ -257,7 +259,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			if (!lines.complete()) {
 				throw new IllegalArgumentException("its header line is incomplete");
 			}
-			version = this.codec.readHeader(java.util.Arrays.copyOf(lines.buffer(), lines.length()));
+			version = this.codec.readHeader(lines.buffer(), lines.length());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: " + ex.getMessage());
@@ -270,15 +272,20 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	@Override
 	protected long persist(List<Operation> upserts, List<String> removals) {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * (upserts.size() + removals.size()));
+		JournalCodec.Buffer bytes = this.writeBuffer;
+		bytes.clear();
 		for (Operation operation : upserts) {
-			bytes.writeBytes(this.codec.put(operation));
+			this.codec.put(operation, bytes);
 		}
 		for (String id : removals) {
-			bytes.writeBytes(this.codec.delete(id));
+			this.codec.delete(id, bytes);
 		}
 		long offset = this.size;
-		append(ByteBuffer.wrap(bytes.toByteArray()));
+		append(bytes.asByteBuffer());
+		if (bytes.length() > (1 << 20)) {
+			// Do not keep a huge buffer around after a large batch.
+			this.writeBuffer = new JournalCodec.Buffer(1 << 16);
+		}
 		this.records += upserts.size() + removals.size();
 		if (!this.fsync) {
 			return 0;
@@ -465,15 +472,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		long written = 0;
 		try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			ByteArrayOutputStream chunk = new ByteArrayOutputStream(1 << 20);
-			chunk.writeBytes(this.codec.header());
+			written += writeFully(out, ByteBuffer.wrap(this.codec.header()));
+			JournalCodec.Buffer chunk = new JournalCodec.Buffer(1 << 20);
 			for (Operation operation : index().all()) {
-				chunk.writeBytes(this.codec.put(operation));
-				if (chunk.size() >= (1 << 20)) {
-					written += writeFully(out, chunk);
+				this.codec.put(operation, chunk);
+				if (chunk.length() >= (1 << 20)) {
+					written += writeFully(out, chunk.asByteBuffer());
+					chunk.clear();
 				}
 			}
-			written += writeFully(out, chunk);
+			written += writeFully(out, chunk.asByteBuffer());
 			out.force(true);
 		}
 		catch (IOException ex) {
@@ -497,13 +505,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 	}
 
-	private static long writeFully(FileChannel out, ByteArrayOutputStream chunk) throws IOException {
-		ByteBuffer buffer = ByteBuffer.wrap(chunk.toByteArray());
+	private static long writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
 		long length = buffer.remaining();
 		while (buffer.hasRemaining()) {
 			out.write(buffer);
 		}
-		chunk.reset();
 		return length;
 	}
 

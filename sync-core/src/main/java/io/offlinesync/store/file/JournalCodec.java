@@ -1,13 +1,16 @@
 package io.offlinesync.store.file;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.offlinesync.Operation;
@@ -15,7 +18,8 @@ import io.offlinesync.OperationStatus;
 
 /**
  * Encodes and decodes journal lines: {@code <crc32c as 8 hex digits> <space> <json>\n}, the checksum taken over the
- * JSON bytes. JSON escapes every line break inside strings, so a record is exactly one line.
+ * JSON bytes. JSON escapes every line break inside strings, so a record is exactly one line. Records are written by
+ * hand straight into one buffer (the hot path of every change) and read with Jackson's streaming parser.
  */
 final class JournalCodec {
 
@@ -25,12 +29,10 @@ final class JournalCodec {
 
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-	private final JsonMapper mapper = JsonMapper.builder()
-		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-		.build();
+	private final JsonMapper mapper = JsonMapper.builder().build();
 
 	byte[] header() {
-		return (this.mapper.writeValueAsString(new Header(FORMAT_NAME, FORMAT_VERSION)) + "\n")
+		return ("{\"format\":\"" + FORMAT_NAME + "\",\"version\":" + FORMAT_VERSION + "}\n")
 			.getBytes(StandardCharsets.UTF_8);
 	}
 
@@ -38,47 +40,93 @@ final class JournalCodec {
 	 * @return the format version of a header line
 	 * @throws IllegalArgumentException if the line is no journal header
 	 */
-	int readHeader(byte[] line) {
-		try {
-			Header header = this.mapper.readValue(line, Header.class);
-			if (!FORMAT_NAME.equals(header.format())) {
-				throw new IllegalArgumentException("its first line does not name the format '" + FORMAT_NAME + "'");
+	int readHeader(byte[] line, int length) {
+		String format = null;
+		Integer version = null;
+		try (JsonParser parser = this.mapper.createParser(line, 0, length)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				throw new IllegalArgumentException("its first line is not a journal header");
 			}
-			return header.version();
+			String name;
+			while ((name = parser.nextName()) != null) {
+				JsonToken value = parser.nextToken();
+				if (name.equals("format") && value == JsonToken.VALUE_STRING) {
+					format = parser.getString();
+				}
+				else if (name.equals("version") && value == JsonToken.VALUE_NUMBER_INT) {
+					version = parser.getIntValue();
+				}
+				else {
+					parser.skipChildren();
+				}
+			}
 		}
 		catch (JacksonException ex) {
 			throw new IllegalArgumentException("its first line is not a journal header", ex);
 		}
-	}
-
-	byte[] put(Operation operation) {
-		return line(new Entry("put", OperationRecord.of(operation), null));
-	}
-
-	byte[] delete(String id) {
-		return line(new Entry("del", null, id));
-	}
-
-	private byte[] line(Entry entry) {
-		byte[] json = this.mapper.writeValueAsBytes(entry);
-		byte[] line = new byte[json.length + 10];
-		CRC32C crc = new CRC32C();
-		crc.update(json);
-		long value = crc.getValue();
-		for (int i = 0; i < 8; i++) {
-			line[i] = HEX[(int) ((value >>> (28 - 4 * i)) & 0xF)];
+		if (!FORMAT_NAME.equals(format) || version == null) {
+			throw new IllegalArgumentException("its first line does not name the format '" + FORMAT_NAME + "'");
 		}
-		line[8] = ' ';
-		System.arraycopy(json, 0, line, 9, json.length);
-		line[line.length - 1] = '\n';
-		return line;
+		return version;
+	}
+
+	/** Append a {@code put} record of the operation's full state. */
+	void put(Operation operation, Buffer out) {
+		int start = out.beginLine();
+		out.ascii("{\"type\":\"put\",\"op\":{\"id\":").string(operation.id());
+		out.ascii(",\"status\":\"").ascii(operation.status().name()).ascii("\",\"attempt\":");
+		out.ascii(Integer.toString(operation.attempt()));
+		out.ascii(",\"kind\":").string(operation.kind());
+		out.ascii(",\"target\":").string(operation.target());
+		out.ascii(",\"payload\":").string(operation.payload());
+		if (!operation.headers().isEmpty()) {
+			out.ascii(",\"headers\":{");
+			boolean first = true;
+			for (Map.Entry<String, String> header : operation.headers().entrySet()) {
+				if (!first) {
+					out.ascii(",");
+				}
+				first = false;
+				out.string(header.getKey()).ascii(":").string(header.getValue());
+			}
+			out.ascii("}");
+		}
+		if (!operation.idempotencyKey().equals(operation.id())) {
+			out.ascii(",\"idempotencyKey\":").string(operation.idempotencyKey());
+		}
+		optional(out, "orderingKey", operation.orderingKey());
+		optional(out, "lastError", operation.lastError());
+		optional(out, "claimToken", operation.claimToken());
+		// At enqueue the three instants are one: format it once.
+		String created = operation.createdAt().toString();
+		String next = operation.nextAttemptAt().equals(operation.createdAt()) ? created
+				: operation.nextAttemptAt().toString();
+		String updated = operation.updatedAt().equals(operation.createdAt()) ? created
+				: operation.updatedAt().toString();
+		out.ascii(",\"nextAttemptAt\":\"").ascii(next).ascii("\",\"createdAt\":\"").ascii(created);
+		out.ascii("\",\"updatedAt\":\"").ascii(updated).ascii("\"}}");
+		out.endLine(start);
+	}
+
+	/** Append a {@code del} record. */
+	void delete(String id, Buffer out) {
+		int start = out.beginLine();
+		out.ascii("{\"type\":\"del\",\"id\":").string(id).ascii("}");
+		out.endLine(start);
+	}
+
+	private static void optional(Buffer out, String name, String value) {
+		if (value != null) {
+			out.ascii(",\"").ascii(name).ascii("\":").string(value);
+		}
 	}
 
 	/**
 	 * Decode one line (without its line feed).
+	 * @return the operation of a {@code put} record, or the id of a {@code del} record as a {@link String}
 	 * @throws IllegalArgumentException naming the damage
 	 */
-	Entry decode(byte[] line, int length) {
+	Object decode(byte[] line, int length) {
 		if (length < 11 || line[8] != ' ') {
 			throw new IllegalArgumentException("not a record line (" + length + " bytes)");
 		}
@@ -96,60 +144,219 @@ final class JournalCodec {
 			throw new IllegalArgumentException("checksum mismatch (stored " + Long.toHexString(expected) + ", computed "
 					+ Long.toHexString(crc.getValue()) + ")");
 		}
-		try {
-			Entry entry = this.mapper.readValue(line, 9, length - 9, Entry.class);
-			if ("put".equals(entry.type()) && entry.op() != null) {
-				entry.op().toOperation();
-				return entry;
+		try (JsonParser parser = this.mapper.createParser(line, 9, length - 9)) {
+			expect(parser.nextToken(), JsonToken.START_OBJECT);
+			String type = null;
+			Object result = null;
+			String name;
+			while ((name = parser.nextName()) != null) {
+				JsonToken value = parser.nextToken();
+				switch (name) {
+					case "type" -> type = parser.getString();
+					case "id" -> result = parser.getString();
+					case "op" -> {
+						expect(value, JsonToken.START_OBJECT);
+						result = readOperation(parser);
+					}
+					default -> parser.skipChildren();
+				}
 			}
-			if ("del".equals(entry.type()) && entry.id() != null) {
-				return entry;
+			if ("put".equals(type) && result instanceof Operation || "del".equals(type) && result instanceof String) {
+				return result;
 			}
-			throw new IllegalArgumentException("unknown record type '" + entry.type() + "'");
+			throw new IllegalArgumentException("unknown or incomplete record of type '" + type + "'");
 		}
-		catch (JacksonException | IllegalArgumentException | NullPointerException ex) {
+		catch (JacksonException | IllegalArgumentException | NullPointerException
+				| java.time.format.DateTimeParseException ex) {
 			throw new IllegalArgumentException("intact checksum but unreadable record: " + ex.getMessage(), ex);
 		}
 	}
 
-	record Header(String format, int version) {
+	private static Operation readOperation(JsonParser parser) {
+		Operation.Builder builder = Operation.builder();
+		Map<String, String> headers = null;
+		String name;
+		Instant created = null;
+		String createdText = null;
+		String nextText = null;
+		String updatedText = null;
+		while ((name = parser.nextName()) != null) {
+			JsonToken value = parser.nextToken();
+			switch (name) {
+				case "id" -> builder.id(parser.getString());
+				case "status" -> builder.status(OperationStatus.valueOf(parser.getString()));
+				case "attempt" -> {
+					expect(value, JsonToken.VALUE_NUMBER_INT);
+					builder.attempt(parser.getIntValue());
+				}
+				case "kind" -> builder.kind(parser.getString());
+				case "target" -> builder.target(parser.getString());
+				case "payload" -> builder.payload(parser.getString());
+				case "headers" -> {
+					expect(value, JsonToken.START_OBJECT);
+					headers = new LinkedHashMap<>();
+					String header;
+					while ((header = parser.nextName()) != null) {
+						parser.nextToken();
+						headers.put(header, parser.getString());
+					}
+				}
+				case "idempotencyKey" -> builder.idempotencyKey(parser.getString());
+				case "orderingKey" -> builder.orderingKey(parser.getString());
+				case "lastError" -> builder.lastError(parser.getString());
+				case "claimToken" -> builder.claimToken(parser.getString());
+				case "nextAttemptAt" -> nextText = parser.getString();
+				case "createdAt" -> createdText = parser.getString();
+				case "updatedAt" -> updatedText = parser.getString();
+				default -> parser.skipChildren();
+			}
+		}
+		created = Instant.parse(createdText);
+		// Equal instants share one object, as they did before they were written.
+		builder.createdAt(created)
+			.nextAttemptAt(createdText.equals(nextText) ? created : Instant.parse(nextText))
+			.updatedAt(createdText.equals(updatedText) ? created : Instant.parse(updatedText));
+		if (headers != null) {
+			builder.headers(headers);
+		}
+		return builder.build();
 	}
 
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record Entry(String type, OperationRecord op, String id) {
+	private static void expect(JsonToken actual, JsonToken expected) {
+		if (actual != expected) {
+			throw new IllegalArgumentException("expected " + expected + " but found " + actual);
+		}
 	}
 
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record OperationRecord(String id, String status, int attempt, String kind, String target, String payload,
-			Map<String, String> headers, String idempotencyKey, String orderingKey, String lastError,
-			String claimToken, String nextAttemptAt, String createdAt, String updatedAt) {
+	/**
+	 * A growable byte buffer that records are encoded into, line by line, each with its checksum.
+	 */
+	static final class Buffer {
 
-		static OperationRecord of(Operation operation) {
-			return new OperationRecord(operation.id(), operation.status().name(), operation.attempt(), operation.kind(),
-					operation.target(), operation.payload(), operation.headers().isEmpty() ? null : operation.headers(),
-					operation.idempotencyKey().equals(operation.id()) ? null : operation.idempotencyKey(),
-					operation.orderingKey(), operation.lastError(), operation.claimToken(),
-					operation.nextAttemptAt().toString(), operation.createdAt().toString(),
-					operation.updatedAt().toString());
+		private byte[] bytes;
+
+		private int length;
+
+		private final CRC32C crc = new CRC32C();
+
+		Buffer(int capacity) {
+			this.bytes = new byte[Math.max(64, capacity)];
 		}
 
-		Operation toOperation() {
-			return Operation.builder()
-				.id(this.id)
-				.status(OperationStatus.valueOf(this.status))
-				.attempt(this.attempt)
-				.kind(this.kind)
-				.target(this.target)
-				.payload(this.payload)
-				.headers((this.headers != null) ? this.headers : Map.of())
-				.idempotencyKey(this.idempotencyKey)
-				.orderingKey(this.orderingKey)
-				.lastError(this.lastError)
-				.claimToken(this.claimToken)
-				.nextAttemptAt(Instant.parse(this.nextAttemptAt))
-				.createdAt(Instant.parse(this.createdAt))
-				.updatedAt(Instant.parse(this.updatedAt))
-				.build();
+		int length() {
+			return this.length;
+		}
+
+		ByteBuffer asByteBuffer() {
+			return ByteBuffer.wrap(this.bytes, 0, this.length);
+		}
+
+		void clear() {
+			this.length = 0;
+		}
+
+		int beginLine() {
+			int start = this.length;
+			ensure(9);
+			this.length += 9;
+			return start;
+		}
+
+		void endLine(int start) {
+			this.crc.reset();
+			this.crc.update(this.bytes, start + 9, this.length - start - 9);
+			long value = this.crc.getValue();
+			for (int i = 0; i < 8; i++) {
+				this.bytes[start + i] = HEX[(int) ((value >>> (28 - 4 * i)) & 0xF)];
+			}
+			this.bytes[start + 8] = ' ';
+			ensure(1);
+			this.bytes[this.length++] = '\n';
+		}
+
+		/** Append text known to need no escaping and to be ASCII. */
+		Buffer ascii(String text) {
+			int n = text.length();
+			ensure(n);
+			for (int i = 0; i < n; i++) {
+				this.bytes[this.length++] = (byte) text.charAt(i);
+			}
+			return this;
+		}
+
+		/** Append a JSON string literal in UTF-8. */
+		Buffer string(String text) {
+			int n = text.length();
+			// Worst case: every char a six-byte escape.
+			ensure(n * 6 + 2);
+			byte[] b = this.bytes;
+			int pos = this.length;
+			b[pos++] = '"';
+			for (int i = 0; i < n; i++) {
+				char c = text.charAt(i);
+				if (c < 0x80) {
+					if (c >= 0x20 && c != '"' && c != '\\') {
+						b[pos++] = (byte) c;
+						continue;
+					}
+					this.length = pos;
+					escape(c);
+					b = this.bytes;
+					pos = this.length;
+				}
+				else if (c < 0x800) {
+					b[pos++] = (byte) (0xC0 | (c >> 6));
+					b[pos++] = (byte) (0x80 | (c & 0x3F));
+				}
+				else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+					int cp = Character.toCodePoint(c, text.charAt(++i));
+					b[pos++] = (byte) (0xF0 | (cp >> 18));
+					b[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+					b[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+					b[pos++] = (byte) (0x80 | (cp & 0x3F));
+				}
+				else if (Character.isSurrogate(c)) {
+					// No UTF-8 form: keep it exact as a JSON escape.
+					this.length = pos;
+					unicodeEscape(c);
+					b = this.bytes;
+					pos = this.length;
+				}
+				else {
+					b[pos++] = (byte) (0xE0 | (c >> 12));
+					b[pos++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+					b[pos++] = (byte) (0x80 | (c & 0x3F));
+				}
+			}
+			b[pos++] = '"';
+			this.length = pos;
+			return this;
+		}
+
+		private void escape(char c) {
+			switch (c) {
+				case '"' -> ascii("\\\"");
+				case '\\' -> ascii("\\\\");
+				case '\n' -> ascii("\\n");
+				case '\r' -> ascii("\\r");
+				case '\t' -> ascii("\\t");
+				default -> unicodeEscape(c);
+			}
+		}
+
+		private void unicodeEscape(char c) {
+			ensure(6);
+			this.bytes[this.length++] = '\\';
+			this.bytes[this.length++] = 'u';
+			for (int shift = 12; shift >= 0; shift -= 4) {
+				this.bytes[this.length++] = HEX[(c >> shift) & 0xF];
+			}
+		}
+
+		private void ensure(int more) {
+			if (this.length + more > this.bytes.length) {
+				this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.length + more));
+			}
 		}
 
 	}

@@ -1,0 +1,64 @@
+package io.offlinesync.store.file;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStatus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JournalCodecTests {
+
+	private final JournalCodec codec = new JournalCodec();
+
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3, 4, 5, 6, 7, 8 })
+	void randomTextInEveryFieldRoundTripsExactly(long seed) {
+		Random random = new Random(seed);
+		JournalCodec.Buffer buffer = new JournalCodec.Buffer(16);
+		for (int i = 0; i < 200; i++) {
+			Operation operation = Operation.builder()
+				.id("id-" + randomText(random, 20))
+				.kind(randomText(random, 10) + "k")
+				.target("/" + randomText(random, 30))
+				.payload(randomText(random, random.nextInt(3) == 0 ? 5_000 : 200))
+				.headers(Map.of("X-" + i, randomText(random, 15)))
+				.idempotencyKey(randomText(random, 12) + "!")
+				.orderingKey(random.nextBoolean() ? null : randomText(random, 8) + "o")
+				.status(OperationStatus.FAILED)
+				.attempt(random.nextInt(100))
+				.lastError(randomText(random, 40))
+				.createdAt(Instant.ofEpochSecond(random.nextInt(2_000_000_000), random.nextInt(1_000_000_000)))
+				.nextAttemptAt(Instant.ofEpochSecond(random.nextInt(2_000_000_000)))
+				.build();
+			buffer.clear();
+			this.codec.put(operation, buffer);
+			byte[] line = Arrays.copyOf(buffer.asByteBuffer().array(), buffer.length());
+			assertThat(line[line.length - 1]).isEqualTo((byte) '\n');
+			assertThat(new String(line, 0, line.length - 1, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("\n");
+			assertThat(this.codec.decode(line, line.length - 1)).isEqualTo(operation);
+		}
+	}
+
+	/** Any chars at all: controls, quotes, backslashes, every plane, and lone surrogates. */
+	private static String randomText(Random random, int length) {
+		StringBuilder text = new StringBuilder();
+		for (int i = 0; i < length; i++) {
+			switch (random.nextInt(6)) {
+				case 0 -> text.append((char) random.nextInt(0x20));
+				case 1 -> text.append("\"\\/\u2028\u007f".charAt(random.nextInt(5)));
+				case 2 -> text.appendCodePoint(0x10000 + random.nextInt(0x10FFFF - 0x10000));
+				case 3 -> text.append((char) (0xD800 + random.nextInt(0x800)));
+				default -> text.append((char) random.nextInt(0xD800));
+			}
+		}
+		return text.toString();
+	}
+
+}
