@@ -60,6 +60,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	/** Compact once the journal holds more than twice the live operations plus this many records. */
 	static final long DEFAULT_COMPACTION_SLACK = 10_000;
 
+	/** Longest a group-commit leader waits for changes in progress to join its force. */
+	private static final long GROUP_COMMIT_WAIT_NANOS = 200_000;
+
 	private final Path directory;
 
 	private final Path journal;
@@ -73,9 +76,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	/** Group commit: what was written and what is durable, guarded by {@code syncState}. */
 	private final Object syncState = new Object();
 
-	private long writtenSeq;
+	private volatile long writtenSeq;
 
-	private long durableSeq;
+	private volatile long durableSeq;
+
+	/** How many writes the last force covered: how many the next leader waits for. */
+	private volatile long lastBatch = 1;
 
 	private boolean syncing;
 
@@ -327,8 +333,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 				if (!this.syncing) {
 					this.syncing = true;
-					target = this.writtenSeq;
-					toForce = this.channel;
 					break;
 				}
 				try {
@@ -341,6 +345,17 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 			}
 		}
+		// The writers the last force released are about to write again; forcing before they have would make each of
+		// them wait a whole extra force. So wait, briefly, until as many writes are pending as the last force covered.
+		// Bounded; and a writer working alone never waits (its batch is 1, and its own write is pending).
+		long deadline = System.nanoTime() + GROUP_COMMIT_WAIT_NANOS;
+		while (this.writtenSeq - this.durableSeq < this.lastBatch && System.nanoTime() < deadline) {
+			Thread.yield();
+		}
+		synchronized (this.syncState) {
+			target = this.writtenSeq;
+			toForce = this.channel;
+		}
 		try {
 			toForce.force(false);
 		}
@@ -350,6 +365,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		synchronized (this.syncState) {
 			if (target > this.durableSeq) {
+				this.lastBatch = target - this.durableSeq;
 				this.durableSeq = target;
 			}
 			this.syncing = false;
