@@ -3,6 +3,7 @@ package io.offlinesync;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,7 @@ public final class Outbox {
 		for (int i = 0; i < operations.size(); i++) {
 			validate(operations.get(i), i, operations.size());
 		}
-		Instant now = this.clock.instant();
+		Instant now = now();
 		List<Operation> stored = new ArrayList<>(operations.size());
 		for (NewOperation operation : operations) {
 			stored.add(Operation.builder()
@@ -106,7 +107,8 @@ public final class Outbox {
 		}
 		this.store.insert(stored);
 		if (!stored.isEmpty()) {
-			notifyEnqueued(stored);
+			// Listeners (the engine's wake-up) must not see operations a surrounding transaction may still roll back.
+			this.store.afterCommit(() -> notifyEnqueued(stored));
 		}
 		return stored;
 	}
@@ -136,7 +138,7 @@ public final class Outbox {
 	 * @return the claimed operations, {@link OperationStatus#IN_FLIGHT}
 	 */
 	public List<Operation> claimReady(int limit) {
-		return this.store.claimReady(this.clock.instant(), limit);
+		return this.store.claimReady(now(), limit);
 	}
 
 	/**
@@ -146,7 +148,7 @@ public final class Outbox {
 	 * @throws OperationStateException if it is not ready
 	 */
 	public Operation claim(String id) {
-		return this.store.claim(id, this.clock.instant());
+		return this.store.claim(id, now());
 	}
 
 	/**
@@ -156,7 +158,7 @@ public final class Outbox {
 	 * @throws OperationStateException if the claim is no longer current
 	 */
 	public Operation markDone(Operation claimed) {
-		return this.store.complete(claimed.id(), claimed.claimToken(), this.clock.instant());
+		return this.store.complete(claimed.id(), claimed.claimToken(), now());
 	}
 
 	/**
@@ -171,7 +173,7 @@ public final class Outbox {
 		if (result.isOk()) {
 			throw new IllegalArgumentException("markFailed needs a failed result but got " + result);
 		}
-		Instant now = this.clock.instant();
+		Instant now = now();
 		RetryPolicy policy = this.config.retryPolicy();
 		if (result.outcome() == SendResult.Outcome.PERMANENT) {
 			return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), null, now);
@@ -182,7 +184,8 @@ public final class Outbox {
 		}
 		Duration delay = policy.delayAfter(claimed.attempt());
 		Duration retryAfter = result.retryAfter().orElse(Duration.ZERO);
-		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay);
+		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay)
+			.truncatedTo(ChronoUnit.MICROS);
 		return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), retryAt, now);
 	}
 
@@ -192,7 +195,7 @@ public final class Outbox {
 	 * @return the operation, due at once
 	 */
 	public Operation release(Operation claimed) {
-		return this.store.release(claimed.id(), claimed.claimToken(), this.clock.instant());
+		return this.store.release(claimed.id(), claimed.claimToken(), now());
 	}
 
 	/**
@@ -201,7 +204,7 @@ public final class Outbox {
 	 * @return how many were requeued (or parked, when out of attempts)
 	 */
 	public int requeueStale(Duration inFlightTimeout) {
-		Instant now = this.clock.instant();
+		Instant now = now();
 		return this.store.requeueStale(now.minus(inFlightTimeout), this.config.retryPolicy().maxAttempts(), now);
 	}
 
@@ -211,7 +214,7 @@ public final class Outbox {
 	 * @return the pending operation
 	 */
 	public Operation retry(String id) {
-		Operation retried = this.store.retry(id, this.clock.instant());
+		Operation retried = this.store.retry(id, now());
 		notifyEnqueued(List.of(retried));
 		return retried;
 	}
@@ -231,7 +234,7 @@ public final class Outbox {
 	 * @return how many were removed
 	 */
 	public int purgeDone(Duration olderThan) {
-		return this.store.purgeDone(this.clock.instant().minus(olderThan));
+		return this.store.purgeDone(now().minus(olderThan));
 	}
 
 	/** @return the counts by status and the oldest undelivered operation */
@@ -262,6 +265,14 @@ public final class Outbox {
 	 */
 	public void removeEnqueueListener(EnqueueListener listener) {
 		this.enqueueListeners.remove(listener);
+	}
+
+	/**
+	 * The current time to the microsecond: the finest that every store keeps (PostgreSQL's timestamps included), so
+	 * that an operation reads back exactly as it was written.
+	 */
+	private Instant now() {
+		return this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 	}
 
 	private void notifyEnqueued(List<Operation> operations) {

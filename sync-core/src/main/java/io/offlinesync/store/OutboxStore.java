@@ -145,6 +145,16 @@ public interface OutboxStore extends AutoCloseable {
 	OutboxStats stats();
 
 	/**
+	 * Run an action once the changes the calling thread has just made are committed. A store whose methods commit
+	 * before they return runs it at once, which is what this default does; a store whose writes join a transaction
+	 * of the caller runs it after that transaction commits, and never if it rolls back.
+	 * @param action what to run
+	 */
+	default void afterCommit(Runnable action) {
+		action.run();
+	}
+
+	/**
 	 * Release the store's resources. Further calls fail.
 	 */
 	@Override

@@ -63,6 +63,10 @@ public final class SyncAutoConfiguration {
 		return switch (store.getType()) {
 			case FILE -> FileOutboxStore.open(store.getFile().getDirectory(), store.getFile().isFsync());
 			case MEMORY -> new InMemoryOutboxStore();
+			// Reached only when SyncJdbcStoreAutoConfiguration did not apply.
+			case JDBC -> throw new InvalidSyncPropertyException("sync.store.type",
+					"sync.store.type=jdbc needs spring-jdbc on the class path and exactly one DataSource bean"
+							+ " (add spring-boot-starter-jdbc and configure spring.datasource.*)");
 		};
 	}
 

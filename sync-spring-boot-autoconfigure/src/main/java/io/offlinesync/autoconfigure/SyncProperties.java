@@ -79,7 +79,8 @@ public class SyncProperties {
 	public static class Store {
 
 		/**
-		 * Kind of store: a crash-safe journal on disk, or memory only (lost on restart).
+		 * Kind of store: a crash-safe journal on disk, a table in the application's database (shared by several
+		 * instances; enqueue joins the caller's transaction), or memory only (lost on restart).
 		 */
 		private StoreType type = StoreType.FILE;
 
@@ -89,6 +90,8 @@ public class SyncProperties {
 		private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
 
 		private final File file = new File();
+
+		private final Jdbc jdbc = new Jdbc();
 
 		public StoreType getType() {
 			return this.type;
@@ -108,6 +111,10 @@ public class SyncProperties {
 
 		public File getFile() {
 			return this.file;
+		}
+
+		public Jdbc getJdbc() {
+			return this.jdbc;
 		}
 
 		/**
@@ -144,6 +151,76 @@ public class SyncProperties {
 
 		}
 
+		/**
+		 * The JDBC store, on the application's DataSource.
+		 */
+		public static class Jdbc {
+
+			/**
+			 * Table of the operations, optionally qualified by its schema.
+			 */
+			private String tableName = "offline_sync_outbox";
+
+			/**
+			 * When to create the table and its indexes if they are missing: on an embedded database (H2) only,
+			 * always, or never (create them with the script in the sync-core jar).
+			 */
+			private SchemaInitialization initializeSchema = SchemaInitialization.EMBEDDED;
+
+			/**
+			 * Name this instance records on the operations it claims; host name, process id and a random suffix
+			 * when not set.
+			 */
+			private String owner;
+
+			public String getTableName() {
+				return this.tableName;
+			}
+
+			public void setTableName(String tableName) {
+				this.tableName = tableName;
+			}
+
+			public SchemaInitialization getInitializeSchema() {
+				return this.initializeSchema;
+			}
+
+			public void setInitializeSchema(SchemaInitialization initializeSchema) {
+				this.initializeSchema = initializeSchema;
+			}
+
+			public String getOwner() {
+				return this.owner;
+			}
+
+			public void setOwner(String owner) {
+				this.owner = owner;
+			}
+
+		}
+
+	}
+
+	/**
+	 * When the JDBC store creates its schema.
+	 */
+	public enum SchemaInitialization {
+
+		/**
+		 * Only on an embedded database.
+		 */
+		EMBEDDED,
+
+		/**
+		 * Whenever it is missing.
+		 */
+		ALWAYS,
+
+		/**
+		 * Never; the table must exist.
+		 */
+		NEVER
+
 	}
 
 	/**
@@ -155,6 +232,11 @@ public class SyncProperties {
 		 * Append-only journal on the local disk; survives crashes.
 		 */
 		FILE,
+
+		/**
+		 * A table in the application's database, through its DataSource.
+		 */
+		JDBC,
 
 		/**
 		 * Heap only; the queue is lost when the application stops.

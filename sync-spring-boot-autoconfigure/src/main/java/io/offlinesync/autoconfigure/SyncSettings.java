@@ -26,7 +26,8 @@ final class SyncSettings {
 			Map.entry("doneRetention", "sync.engine.done-retention"),
 			Map.entry("maxPayloadBytes", "sync.store.max-payload-size"), Map.entry("interval", "sync.probe.interval"),
 			Map.entry("timeout", "sync.probe.timeout"), Map.entry("url", "sync.probe.url"),
-			Map.entry("host", "sync.probe.host"), Map.entry("port", "sync.probe.port"));
+			Map.entry("host", "sync.probe.host"), Map.entry("port", "sync.probe.port"),
+			Map.entry("tableName", "sync.store.jdbc.table-name"), Map.entry("owner", "sync.store.jdbc.owner"));
 
 	private static final Pattern QUOTED_NAME = Pattern.compile("'([a-zA-Z]+)'");
 

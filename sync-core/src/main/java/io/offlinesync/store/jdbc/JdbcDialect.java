@@ -1,0 +1,68 @@
+package io.offlinesync.store.jdbc;
+
+import io.offlinesync.StoreException;
+
+/**
+ * The databases {@link JdbcOutboxStore} supports, with what differs between them.
+ *
+ * @since 0.1.0
+ */
+public enum JdbcDialect {
+
+	/** PostgreSQL: the database for several application instances sharing one outbox. */
+	POSTGRESQL("PostgreSQL", "schema-postgresql.sql", "FOR UPDATE OF o SKIP LOCKED"),
+
+	/** H2, for embedded use and tests. */
+	H2("H2", "schema-h2.sql", "FOR UPDATE SKIP LOCKED");
+
+	private final String productName;
+
+	private final String schemaScript;
+
+	private final String lockSkippingLocked;
+
+	JdbcDialect(String productName, String schemaScript, String lockSkippingLocked) {
+		this.productName = productName;
+		this.schemaScript = schemaScript;
+		this.lockSkippingLocked = lockSkippingLocked;
+	}
+
+	/**
+	 * The dialect of a database, from the product name its JDBC driver reports.
+	 * @param databaseProductName {@link java.sql.DatabaseMetaData#getDatabaseProductName()}
+	 * @return the dialect
+	 * @throws StoreException if the database is not supported
+	 */
+	public static JdbcDialect fromProductName(String databaseProductName) {
+		for (JdbcDialect dialect : values()) {
+			if (dialect.productName.equalsIgnoreCase(databaseProductName.trim())) {
+				return dialect;
+			}
+		}
+		throw new StoreException("The database '" + databaseProductName + "' is not supported by the JDBC outbox store;"
+				+ " supported are " + supportedNames());
+	}
+
+	/**
+	 * The class-path location of this dialect's schema script, which creates the table under its default name
+	 * {@value JdbcOutboxStore#DEFAULT_TABLE_NAME}.
+	 * @return the resource name, for example {@code io/offlinesync/store/jdbc/schema-postgresql.sql}
+	 */
+	public String schemaScriptLocation() {
+		return JdbcDialect.class.getPackageName().replace('.', '/') + "/" + this.schemaScript;
+	}
+
+	/** The clause that locks the selected rows of alias {@code o}, passing over rows other transactions hold. */
+	String lockSkippingLocked() {
+		return this.lockSkippingLocked;
+	}
+
+	private static String supportedNames() {
+		StringBuilder names = new StringBuilder();
+		for (JdbcDialect dialect : values()) {
+			names.append((names.length() > 0) ? ", " : "").append(dialect.productName);
+		}
+		return names.toString();
+	}
+
+}

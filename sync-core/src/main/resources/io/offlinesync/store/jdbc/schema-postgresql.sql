@@ -1,0 +1,33 @@
+-- offline-sync outbox table for PostgreSQL. Times are kept to the microsecond; payloads are UTF-8 bytes, since
+-- PostgreSQL text cannot hold the character U+0000.
+-- To use another table name, replace every "offline_sync_outbox" below (JdbcOutboxStore does so when it creates
+-- the schema itself).
+CREATE TABLE IF NOT EXISTS offline_sync_outbox (
+    id              VARCHAR(64)                 NOT NULL PRIMARY KEY,
+    kind            TEXT                        NOT NULL,
+    target          TEXT                        NOT NULL,
+    payload         BYTEA                       NOT NULL,
+    headers         TEXT,
+    idempotency_key TEXT                        NOT NULL,
+    ordering_key    TEXT,
+    status          VARCHAR(20)                 NOT NULL,
+    attempt         INTEGER                     NOT NULL,
+    last_error      TEXT,
+    claim_token     VARCHAR(64),
+    claimed_by      TEXT,
+    next_attempt_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    created_at      TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    updated_at      TIMESTAMP(6) WITH TIME ZONE NOT NULL
+);
+-- Claiming walks the claimable operations in id (enqueue) order.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_claimable_idx
+    ON offline_sync_outbox (id) WHERE status IN ('PENDING', 'FAILED');
+-- An operation with an ordering key waits while an earlier one of its key is active.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_ordering_idx
+    ON offline_sync_outbox (ordering_key, id) WHERE ordering_key IS NOT NULL AND status IN ('PENDING', 'IN_FLIGHT', 'FAILED');
+-- The oldest active operation, for health and metrics.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_active_created_idx
+    ON offline_sync_outbox (created_at) WHERE status IN ('PENDING', 'IN_FLIGHT', 'FAILED');
+-- Counting by status, the stale in-flight sweep and the purge of done operations.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_status_updated_idx
+    ON offline_sync_outbox (status, updated_at);
