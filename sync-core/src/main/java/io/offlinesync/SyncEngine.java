@@ -46,6 +46,9 @@ public final class SyncEngine implements AutoCloseable {
 	/** How often delivered operations older than the retention are purged. */
 	static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
+	/** How often the background loop sweeps stale claims: often next to any in-flight timeout, cheap for a database. */
+	static final Duration SWEEP_INTERVAL = Duration.ofMillis(200);
+
 	private final Outbox outbox;
 
 	private final SyncTransport transport;
@@ -81,6 +84,9 @@ public final class SyncEngine implements AutoCloseable {
 	private ExecutorService recorder;
 
 	private volatile Instant nextPurgeAt = Instant.MIN;
+
+	/** When the background loop last swept stale claims; {@link #tick()} sweeps on every pass. */
+	private long lastSweepNanos = System.nanoTime() - SWEEP_INTERVAL.toNanos();
 
 	/**
 	 * An engine; it does nothing until {@link #tick()} or {@link #start()}.
@@ -232,12 +238,18 @@ public final class SyncEngine implements AutoCloseable {
 	 * @return how long to sleep, or {@literal null} to pass again at once
 	 */
 	private Duration pump() {
-		housekeeping();
+		long now = System.nanoTime();
+		if (now - this.lastSweepNanos >= SWEEP_INTERVAL.toNanos()) {
+			this.lastSweepNanos = now;
+			housekeeping();
+		}
 		if (!this.probe.isOnline()) {
 			return this.config.offlineSleep();
 		}
 		int free = this.sendPermits.availablePermits();
-		if (free == 0) {
+		// Claim in groups: for a store whose every claim is a database round trip, claiming one operation per freed
+		// slot would make the claims, not the sends, the limit. Every finished send wakes the loop to look again.
+		if (free == 0 || (free < claimGroup() && sendsInFlight() > 0)) {
 			return this.config.idleSleep();
 		}
 		List<Operation> claimed = this.outbox.claimReady(Math.min(free, this.config.batchLimit()));
@@ -266,6 +278,11 @@ public final class SyncEngine implements AutoCloseable {
 				logger.log(System.Logger.Level.DEBUG, () -> "Purged " + purged + " delivered operations");
 			}
 		}
+	}
+
+	/** How many send slots must be free before the background loop claims again while sends are in flight. */
+	private int claimGroup() {
+		return Math.max(1, Math.min(this.config.concurrency(), this.config.batchLimit()) / 2);
 	}
 
 	private void releaseUnsent(List<Operation> unsent) {

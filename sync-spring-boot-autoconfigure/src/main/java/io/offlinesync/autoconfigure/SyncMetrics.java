@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -19,6 +20,7 @@ import io.offlinesync.NetworkProbe;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
+import io.offlinesync.OutboxStats;
 import io.offlinesync.SendResult;
 
 /**
@@ -29,15 +31,21 @@ import io.offlinesync.SendResult;
  */
 class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
+	private static final Duration STATS_MAX_AGE = Duration.ofSeconds(1);
+
 	private final Outbox outbox;
 
 	private final NetworkProbe probe;
 
 	private final Clock clock;
 
-	private final java.util.concurrent.atomic.LongAdder enqueued = new java.util.concurrent.atomic.LongAdder();
+	private final LongAdder enqueued = new LongAdder();
 
 	private volatile MeterRegistry registry;
+
+	private OutboxStats snapshot;
+
+	private long snapshotNanos;
 
 	SyncMetrics(Outbox outbox, NetworkProbe probe, Clock clock) {
 		this.outbox = outbox;
@@ -49,13 +57,13 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		for (OperationStatus status : OperationStatus.values()) {
-			Gauge.builder("sync.operations", this.outbox, (outbox) -> outbox.stats().count(status))
+			Gauge.builder("sync.operations", this, (metrics) -> metrics.stats().count(status))
 				.tag("status", status.name().toLowerCase(Locale.ROOT))
 				.description("Operations in the outbox by status")
 				.register(registry);
 		}
-		Gauge.builder("sync.oldest.pending.age", this.outbox,
-				(outbox) -> outbox.stats().oldestUndeliveredAge(this.clock.instant()).toMillis() / 1000.0)
+		Gauge.builder("sync.oldest.pending.age", this,
+				(metrics) -> metrics.stats().oldestUndeliveredAge(this.clock.instant()).toMillis() / 1000.0)
 			.baseUnit("seconds")
 			.description("Age of the oldest operation not yet delivered")
 			.register(registry);
@@ -64,10 +72,22 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 				.description("Whether the network was up at the last check")
 				.register(registry);
 		}
-		FunctionCounter.builder("sync.enqueued", this.enqueued, java.util.concurrent.atomic.LongAdder::sum)
+		FunctionCounter.builder("sync.enqueued", this.enqueued, LongAdder::sum)
 			.description("Operations enqueued")
 			.register(registry);
 		this.registry = registry;
+	}
+
+	/**
+	 * One count of the store serves all the gauges of a scrape: for a database store each count is a query.
+	 */
+	synchronized OutboxStats stats() {
+		long now = System.nanoTime();
+		if (this.snapshot == null || now - this.snapshotNanos > STATS_MAX_AGE.toNanos()) {
+			this.snapshot = this.outbox.stats();
+			this.snapshotNanos = now;
+		}
+		return this.snapshot;
 	}
 
 	@Override

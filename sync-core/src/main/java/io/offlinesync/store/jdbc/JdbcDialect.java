@@ -10,10 +10,10 @@ import io.offlinesync.StoreException;
 public enum JdbcDialect {
 
 	/** PostgreSQL: the database for several application instances sharing one outbox. */
-	POSTGRESQL("PostgreSQL", "schema-postgresql.sql", "FOR UPDATE OF o SKIP LOCKED"),
+	POSTGRESQL("PostgreSQL", "schema-postgresql.sql", "FOR UPDATE OF o SKIP LOCKED", true),
 
 	/** H2, for embedded use and tests. */
-	H2("H2", "schema-h2.sql", "FOR UPDATE SKIP LOCKED");
+	H2("H2", "schema-h2.sql", "FOR UPDATE SKIP LOCKED", false);
 
 	private final String productName;
 
@@ -21,7 +21,10 @@ public enum JdbcDialect {
 
 	private final String lockSkippingLocked;
 
-	JdbcDialect(String productName, String schemaScript, String lockSkippingLocked) {
+	private final boolean updateReturning;
+
+	JdbcDialect(String productName, String schemaScript, String lockSkippingLocked, boolean updateReturning) {
+		this.updateReturning = updateReturning;
 		this.productName = productName;
 		this.schemaScript = schemaScript;
 		this.lockSkippingLocked = lockSkippingLocked;
@@ -55,6 +58,14 @@ public enum JdbcDialect {
 	/** The clause that locks the selected rows of alias {@code o}, passing over rows other transactions hold. */
 	String lockSkippingLocked() {
 		return this.lockSkippingLocked;
+	}
+
+	/**
+	 * Whether {@code UPDATE … RETURNING} and {@code gen_random_uuid()} let a claim or a completion be one statement:
+	 * one round trip instead of a read, a write and a commit.
+	 */
+	boolean updateReturning() {
+		return this.updateReturning;
 	}
 
 	private static String supportedNames() {

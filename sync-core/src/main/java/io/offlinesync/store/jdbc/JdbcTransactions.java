@@ -26,6 +26,19 @@ public interface JdbcTransactions {
 	<T> T inTransaction(SqlWork<T> work) throws SQLException;
 
 	/**
+	 * Run work that is a single SQL statement, and so atomic by itself. Implementations that start a transaction for
+	 * each call may run it without one (auto-commit), saving the round trip of a commit; this default runs it like
+	 * any other work.
+	 * @param <T> the result type
+	 * @param work the work: one statement
+	 * @return what the work returned
+	 * @throws SQLException if the database failed
+	 */
+	default <T> T singleStatement(SqlWork<T> work) throws SQLException {
+		return inTransaction(work);
+	}
+
+	/**
 	 * Run an action once the calling thread's transaction has committed: at once when there is none left open, as
 	 * this default does; never if it rolls back.
 	 * @param action what to run

@@ -42,6 +42,16 @@ final class LocalJdbcTransactions implements JdbcTransactions {
 		}
 	}
 
+	@Override
+	public <T> T singleStatement(SqlWork<T> work) throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			if (!connection.getAutoCommit()) {
+				connection.setAutoCommit(true);
+			}
+			return work.run(connection);
+		}
+	}
+
 	private static void rollback(Connection connection, Throwable cause) {
 		try {
 			connection.rollback();

@@ -19,15 +19,16 @@ CREATE TABLE IF NOT EXISTS offline_sync_outbox (
     created_at      TIMESTAMP(6) WITH TIME ZONE NOT NULL,
     updated_at      TIMESTAMP(6) WITH TIME ZONE NOT NULL
 );
--- Claiming walks the claimable operations in id (enqueue) order.
+-- Every index is partial, so that no index built for one query can lure the planner away from another's (a queue
+-- table's statistics are often stale): claiming walks this one in id (enqueue) order and stops at its limit.
 CREATE INDEX IF NOT EXISTS offline_sync_outbox_claimable_idx
     ON offline_sync_outbox (id) WHERE status IN ('PENDING', 'FAILED');
 -- An operation with an ordering key waits while an earlier one of its key is active.
 CREATE INDEX IF NOT EXISTS offline_sync_outbox_ordering_idx
     ON offline_sync_outbox (ordering_key, id) WHERE ordering_key IS NOT NULL AND status IN ('PENDING', 'IN_FLIGHT', 'FAILED');
--- The oldest active operation, for health and metrics.
-CREATE INDEX IF NOT EXISTS offline_sync_outbox_active_created_idx
-    ON offline_sync_outbox (created_at) WHERE status IN ('PENDING', 'IN_FLIGHT', 'FAILED');
--- Counting by status, the stale in-flight sweep and the purge of done operations.
-CREATE INDEX IF NOT EXISTS offline_sync_outbox_status_updated_idx
-    ON offline_sync_outbox (status, updated_at);
+-- The stale in-flight sweep.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_in_flight_idx
+    ON offline_sync_outbox (updated_at) WHERE status = 'IN_FLIGHT';
+-- The purge of delivered operations.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_done_idx
+    ON offline_sync_outbox (updated_at) WHERE status = 'DONE';
