@@ -162,6 +162,16 @@ public final class Outbox {
 	}
 
 	/**
+	 * Record that many claimed operations were delivered, in as few durable writes as the store can.
+	 * @param claimed the operations as returned by their claims
+	 * @return the done operations; one whose claim is no longer current is left out
+	 */
+	public List<Operation> markAllDone(List<Operation> claimed) {
+		Objects.requireNonNull(claimed, "'claimed' must not be null");
+		return claimed.isEmpty() ? List.of() : this.store.completeAll(claimed, now());
+	}
+
+	/**
 	 * Record a failed attempt: a retryable failure is retried after the policy's delay (or the receiver's
 	 * {@code Retry-After}, if later) while attempts are left; a permanent failure, or the last attempt, parks it.
 	 * @param claimed the operation as returned by the claim

@@ -3,11 +3,15 @@ package io.offlinesync;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -15,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -45,6 +50,9 @@ public final class SyncEngine implements AutoCloseable {
 
 	/** How often delivered operations older than the retention are purged. */
 	static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+
+	/** The most deliveries recorded in one durable write. */
+	private static final int MAX_RECORDED_AT_ONCE = 256;
 
 	/** How often the background loop sweeps stale claims: often next to any in-flight timeout, cheap for a database. */
 	static final Duration SWEEP_INTERVAL = Duration.ofMillis(200);
@@ -80,6 +88,10 @@ public final class SyncEngine implements AutoCloseable {
 	private Thread loop;
 
 	private final Object recorderLock = new Object();
+
+	private final Queue<Delivered> delivered = new ConcurrentLinkedQueue<>();
+
+	private final AtomicBoolean deliveredRecorderScheduled = new AtomicBoolean();
 
 	private ExecutorService recorder;
 
@@ -337,19 +349,91 @@ public final class SyncEngine implements AutoCloseable {
 		catch (RuntimeException | Error ex) {
 			attempt.completeExceptionally(ex);
 		}
-		// Results are recorded on the engine's own threads: a durable write may wait for a disk force, which must not
-		// block the transport's I/O threads.
-		return attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
-			.handleAsync((result, failure) -> {
-				try {
-					record(operation, toResult(result, failure), Duration.ofNanos(System.nanoTime() - started));
+		// Results are recorded on the engine's own threads: a durable write may wait for a disk force or a database,
+		// which must not block the transport's I/O threads.
+		CompletableFuture<Void> recorded = new CompletableFuture<>();
+		attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
+			.whenComplete((result, failure) -> {
+			SendResult outcome = toResult(result, failure);
+			Duration latency = Duration.ofNanos(System.nanoTime() - started);
+			Runnable finish = () -> {
+				this.sendPermits.release();
+				wakeUp();
+				recorded.complete(null);
+			};
+			if (outcome.isOk()) {
+				this.delivered.add(new Delivered(operation, outcome, latency, finish));
+				scheduleDeliveredRecorder();
+			}
+			else {
+				recorder().execute(() -> {
+					try {
+						recordFailure(operation, outcome, latency);
+					}
+					finally {
+						finish.run();
+					}
+				});
+			}
+		});
+		return recorded;
+	}
+
+	/**
+	 * Deliveries are recorded in batches by one recorder task at a time: what arrives while a batch is being made
+	 * durable goes into the next one, so that many completions share one forced write or one database commit.
+	 */
+	private void scheduleDeliveredRecorder() {
+		if (this.deliveredRecorderScheduled.compareAndSet(false, true)) {
+			recorder().execute(this::recordDelivered);
+		}
+	}
+
+	private void recordDelivered() {
+		while (true) {
+			List<Delivered> batch = new ArrayList<>();
+			Delivered next;
+			while (batch.size() < MAX_RECORDED_AT_ONCE && (next = this.delivered.poll()) != null) {
+				batch.add(next);
+			}
+			if (batch.isEmpty()) {
+				this.deliveredRecorderScheduled.set(false);
+				// A delivery queued between the poll and the reset would otherwise wait for the next one.
+				if (this.delivered.isEmpty() || !this.deliveredRecorderScheduled.compareAndSet(false, true)) {
+					return;
 				}
-				finally {
-					this.sendPermits.release();
-					wakeUp();
+				continue;
+			}
+			recordDelivered(batch);
+		}
+	}
+
+	private void recordDelivered(List<Delivered> batch) {
+		Map<String, Operation> done = new HashMap<>();
+		boolean recorded = false;
+		try {
+			for (Operation operation : this.outbox.markAllDone(batch.stream().map(Delivered::operation).toList())) {
+				done.put(operation.id(), operation);
+			}
+			recorded = true;
+		}
+		catch (RuntimeException ex) {
+			logger.log(System.Logger.Level.WARNING, "Could not record the delivery of " + batch.size()
+					+ " operations; the in-flight timeout will requeue them", ex);
+		}
+		for (Delivered delivery : batch) {
+			try {
+				Operation stored = done.get(delivery.operation().id());
+				if (stored == null && recorded) {
+					logger.log(System.Logger.Level.INFO, () -> "Delivery of " + delivery.operation().id()
+							+ " dropped: its claim is no longer current");
 				}
-				return null;
-			}, recorder());
+				notifyListeners(delivery.operation(), delivery.result(), delivery.latency(), stored);
+			}
+			finally {
+				delivery.finish().run();
+			}
+		}
 	}
 
 	private ExecutorService recorder() {
@@ -383,10 +467,10 @@ public final class SyncEngine implements AutoCloseable {
 		return SendResult.retryable(cause.getClass().getSimpleName() + ((message != null) ? ": " + message : ""));
 	}
 
-	private void record(Operation operation, SendResult result, Duration latency) {
+	private void recordFailure(Operation operation, SendResult result, Duration latency) {
 		Operation stored = null;
 		try {
-			stored = result.isOk() ? this.outbox.markDone(operation) : this.outbox.markFailed(operation, result);
+			stored = this.outbox.markFailed(operation, result);
 		}
 		catch (OperationStateException ex) {
 			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());
@@ -395,6 +479,10 @@ public final class SyncEngine implements AutoCloseable {
 			logger.log(System.Logger.Level.WARNING, "Could not record the result of " + operation.id()
 					+ "; the in-flight timeout will requeue it", ex);
 		}
+		notifyListeners(operation, result, latency, stored);
+	}
+
+	private void notifyListeners(Operation operation, SendResult result, Duration latency, Operation stored) {
 		for (DeliveryListener listener : this.listeners) {
 			try {
 				listener.onAttempt(operation, result, latency, stored);
@@ -403,6 +491,9 @@ public final class SyncEngine implements AutoCloseable {
 				logger.log(System.Logger.Level.WARNING, "Delivery listener " + listener + " failed", ex);
 			}
 		}
+	}
+
+	private record Delivered(Operation operation, SendResult result, Duration latency, Runnable finish) {
 	}
 
 }

@@ -69,6 +69,39 @@ class SyncEngineTests {
 	}
 
 	@Test
+	void deliveriesThatFinishTogetherAreRecordedInAFewDurableWrites() {
+		List<Integer> completionBatches = new CopyOnWriteArrayList<>();
+		IndexedOutboxStore counting = new IndexedOutboxStore() {
+			@Override
+			protected long persist(List<Operation> upserts, List<String> removals) {
+				return 0;
+			}
+
+			@Override
+			public List<Operation> completeAll(List<Operation> claimed, Instant now) {
+				completionBatches.add(claimed.size());
+				return super.completeAll(claimed, now);
+			}
+		};
+		Outbox countingOutbox = new Outbox(counting, OutboxConfig.defaults(), this.clock);
+		for (int i = 0; i < 64; i++) {
+			countingOutbox.enqueue("http.post", "/a", "n" + i);
+		}
+		CompletableFuture<SendResult> answer = new CompletableFuture<>();
+		SyncEngine engine = engine(countingOutbox, (operation) -> answer, NetworkProbe.alwaysOnline(),
+				EngineConfig.builder().concurrency(64).batchLimit(64).build());
+		CompletableFuture<Integer> tick = CompletableFuture.supplyAsync(engine::tick);
+		await().atMost(Duration.ofSeconds(10)).until(() -> engine.sendsInFlight() == 64);
+
+		answer.complete(SendResult.ok());
+
+		assertThat(tick.join()).isEqualTo(64);
+		assertThat(countingOutbox.stats().count(OperationStatus.DONE)).isEqualTo(64);
+		assertThat(completionBatches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(64);
+		assertThat(completionBatches).as("writes for 64 deliveries answered at once").hasSizeLessThan(16);
+	}
+
+	@Test
 	void aTransportThatThrowsIsARetryableFailureNotAStuckClaim() {
 		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
 		SyncEngine engine = engine((op) -> {

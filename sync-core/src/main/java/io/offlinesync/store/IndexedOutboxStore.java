@@ -120,6 +120,25 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		return change(id, (operation) -> Transitions.complete(operation, claimToken, now));
 	}
 
+	/**
+	 * All completions in one persisted change, so that they share one forced write.
+	 */
+	@Override
+	public List<Operation> completeAll(List<Operation> claimed, Instant now) {
+		return commit(() -> {
+			requireOpen();
+			List<Operation> completed = new ArrayList<>(claimed.size());
+			for (Operation operation : claimed) {
+				Operation current = this.index.get(operation.id());
+				if (current != null && current.status() == OperationStatus.IN_FLIGHT
+						&& current.claimToken().equals(operation.claimToken())) {
+					completed.add(Transitions.complete(current, operation.claimToken(), now));
+				}
+			}
+			return new Committed<>(completed, apply(completed, List.of()));
+		});
+	}
+
 	@Override
 	public Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
 		return change(id, (operation) -> Transitions.fail(operation, claimToken, error, retryAt, now));

@@ -1,6 +1,7 @@
 package io.offlinesync.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -79,6 +80,27 @@ public interface OutboxStore extends AutoCloseable {
 	 * @throws OperationStateException if the caller does not hold the current claim
 	 */
 	Operation complete(String id, String claimToken, Instant now);
+
+	/**
+	 * Mark many claimed operations delivered, as {@link #complete} would one by one, but in as few durable writes as
+	 * the store can: a completion whose claim is no longer current is left out, and does not stop the others.
+	 * @param claimed the operations as their claims returned them (id and claim token)
+	 * @param now the current time
+	 * @return the operations now {@link OperationStatus#DONE}, in the order given
+	 * @throws io.offlinesync.StoreException if the changes could not be made durable; none of them is then made
+	 */
+	default List<Operation> completeAll(List<Operation> claimed, Instant now) {
+		List<Operation> completed = new ArrayList<>(claimed.size());
+		for (Operation operation : claimed) {
+			try {
+				completed.add(complete(operation.id(), operation.claimToken(), now));
+			}
+			catch (OperationStateException ex) {
+				// Its claim ended (requeued after the in-flight timeout); the others still count.
+			}
+		}
+		return completed;
+	}
 
 	/**
 	 * Record a failed attempt of a claimed operation.

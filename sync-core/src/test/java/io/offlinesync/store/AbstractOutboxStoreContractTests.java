@@ -234,6 +234,34 @@ public abstract class AbstractOutboxStoreContractTests {
 	}
 
 	@Test
+	void completingManyAtOnceSkipsOnlyTheClaimsThatEnded() throws Exception {
+		for (int i = 0; i < 5; i++) {
+			this.outbox.enqueue("http.post", "/a", "n" + i);
+		}
+		List<Operation> staleClaims = this.outbox.claimReady(10);
+		this.clock.advance(Duration.ofMinutes(1));
+		assertThat(this.outbox.requeueStale(Duration.ofSeconds(30))).isEqualTo(5);
+		List<Operation> current = this.outbox.claimReady(10);
+		Operation alreadyDone = this.outbox.markDone(current.get(0));
+
+		assertThat(this.outbox.markAllDone(staleClaims)).as("claims that were requeued").isEmpty();
+		List<Operation> completed = this.outbox.markAllDone(List.of(current.get(3), current.get(0), current.get(1),
+				current.get(4), current.get(2)));
+
+		assertThat(completed).extracting(Operation::id)
+			.containsExactly(current.get(3).id(), current.get(1).id(), current.get(4).id(), current.get(2).id());
+		assertThat(completed).allSatisfy((operation) -> {
+			assertThat(operation.status()).isEqualTo(OperationStatus.DONE);
+			assertThat(operation.claimToken()).isNull();
+			assertThat(operation.updatedAt()).isEqualTo(this.clock.instant());
+		});
+		assertThat(stored(alreadyDone.id())).isEqualTo(alreadyDone);
+		reopenStore();
+		assertThat(this.outbox.stats().count(OperationStatus.DONE)).isEqualTo(5);
+		completed.forEach((operation) -> assertThat(stored(operation.id())).isEqualTo(operation));
+	}
+
+	@Test
 	void aFinishedOperationCannotBeCompletedOrFailedAgain() {
 		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
 		Operation claimed = this.outbox.claim(operation.id());

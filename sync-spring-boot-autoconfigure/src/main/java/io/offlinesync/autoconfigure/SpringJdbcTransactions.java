@@ -52,6 +52,23 @@ final class SpringJdbcTransactions implements JdbcTransactions {
 	}
 
 	/**
+	 * Joins the current transaction if there is one; otherwise runs the statement on its own in auto-commit, without
+	 * the round trips of a transaction around it.
+	 */
+	@Override
+	public <T> T singleStatement(SqlWork<T> work) throws SQLException {
+		if (TransactionSynchronizationManager.isActualTransactionActive()) {
+			return inTransaction(work);
+		}
+		try (Connection connection = this.dataSource.getConnection()) {
+			if (!connection.getAutoCommit()) {
+				connection.setAutoCommit(true);
+			}
+			return work.run(connection);
+		}
+	}
+
+	/**
 	 * After the surrounding transaction commits, if there is one; otherwise the work is committed already.
 	 */
 	@Override

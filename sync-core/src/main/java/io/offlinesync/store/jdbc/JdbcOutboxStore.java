@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +114,8 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	private final String completeReturningSql;
 
+	private final String completeAllReturningSql;
+
 	private volatile boolean closed;
 
 	private JdbcOutboxStore(Builder builder, JdbcDialect dialect) {
@@ -149,6 +152,9 @@ public final class JdbcOutboxStore implements OutboxStore {
 		this.completeReturningSql = "UPDATE " + t + " SET status = 'DONE', claim_token = NULL, claimed_by = NULL,"
 				+ " last_error = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'IN_FLIGHT'"
 				+ " RETURNING " + RETURNED_COLUMNS;
+		this.completeAllReturningSql = "UPDATE " + t + " SET status = 'DONE', claim_token = NULL, claimed_by = NULL,"
+				+ " last_error = NULL, updated_at = ? WHERE status = 'IN_FLIGHT' AND (id, claim_token) IN"
+				+ " (SELECT * FROM unnest(?::varchar[], ?::varchar[])) RETURNING " + RETURNED_COLUMNS;
 	}
 
 	/**
@@ -326,6 +332,54 @@ public final class JdbcOutboxStore implements OutboxStore {
 			// Refused: the guarded path below says why, with the message every store gives.
 		}
 		return change("complete an operation", id, (operation) -> Transitions.complete(operation, claimToken, at));
+	}
+
+	/**
+	 * One statement on PostgreSQL, one transaction elsewhere: either way one commit for all of them.
+	 */
+	@Override
+	public List<Operation> completeAll(List<Operation> claimed, Instant now) {
+		if (claimed.isEmpty()) {
+			return List.of();
+		}
+		Instant at = micros(now);
+		List<Operation> completed;
+		if (this.dialect.updateReturning()) {
+			completed = execute("complete operations", true, (connection) -> {
+				try (PreparedStatement complete = connection.prepareStatement(this.completeAllReturningSql)) {
+					complete.setObject(1, timestamp(at));
+					complete.setArray(2, connection.createArrayOf("varchar",
+							claimed.stream().map(Operation::id).toArray()));
+					complete.setArray(3, connection.createArrayOf("varchar",
+							claimed.stream().map(Operation::claimToken).toArray()));
+					return readAll(complete);
+				}
+			});
+		}
+		else {
+			completed = execute("complete operations", (connection) -> {
+				List<Operation> changed = new ArrayList<>(claimed.size());
+				for (Operation operation : claimed) {
+					Operation current = selectOne(connection, this.lockByIdSql, operation.id());
+					if (current != null && current.status() == OperationStatus.IN_FLIGHT
+							&& current.claimToken().equals(operation.claimToken())) {
+						changed.add(Transitions.complete(current, operation.claimToken(), at));
+					}
+				}
+				update(connection, changed);
+				return changed;
+			});
+		}
+		Map<String, Operation> byId = new HashMap<>();
+		completed.forEach((operation) -> byId.put(operation.id(), operation));
+		List<Operation> inOrder = new ArrayList<>(completed.size());
+		for (Operation operation : claimed) {
+			Operation done = byId.remove(operation.id());
+			if (done != null) {
+				inOrder.add(done);
+			}
+		}
+		return inOrder;
 	}
 
 	@Override
