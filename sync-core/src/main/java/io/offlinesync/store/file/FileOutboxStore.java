@@ -111,6 +111,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private RecoveryReport recovery;
 
+	/** The background compaction in progress, if any; guarded by the store's monitor. */
+	private Thread compactor;
+
+	private volatile boolean closing;
+
+	/** How many times non-durable changes were undone; a compaction whose snapshot may hold them is abandoned. */
+	private long rollbacks;
+
 	private FileOutboxStore(Path directory, Settings settings) throws IOException {
 		this.directory = directory;
 		this.journal = directory.resolve(JOURNAL);
@@ -411,6 +419,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					this.tailDirty = true;
 				}
 				this.size = cutTo;
+				this.rollbacks++;
 				this.rolledBack.add(new long[] { from, to });
 				this.rollbackCause = failure;
 				this.syncing = false;
@@ -423,8 +432,137 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	@Override
 	protected void afterChange() {
 		// Here, not in persist: the snapshot must include the change that was just appended.
-		if (this.records > 2 * (long) index().size() + this.compactionSlack) {
-			compact();
+		if (this.compactor == null && !this.closing
+				&& this.records > 2 * (long) index().size() + this.compactionSlack) {
+			Snapshot snapshot = new Snapshot(new ArrayList<>(index().all()), this.size, this.records, this.rollbacks);
+			this.compactor = new Thread(() -> compactInBackground(snapshot), "offline-sync-compactor");
+			this.compactor.setDaemon(true);
+			this.compactor.start();
+		}
+	}
+
+	/**
+	 * Compaction that holds the store's monitor only for its last step. The live operations of a snapshot are written
+	 * to a temporary file and forced while changes go on; then, under the monitor, the records appended since the
+	 * snapshot are copied after them, the file is forced again and moved over the journal.
+	 */
+	private void compactInBackground(Snapshot snapshot) {
+		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
+		boolean switched = false;
+		try {
+			long written;
+			try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
+					StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+				written = writeLive(out, snapshot.live());
+				if (written < 0) {
+					return;
+				}
+				out.force(true);
+			}
+			switched = switchTo(temporary, written, snapshot);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.log(System.Logger.Level.WARNING, "Compaction of " + this.journal
+					+ " failed; the journal stays as it is and is still valid", ex);
+		}
+		finally {
+			if (!switched) {
+				try {
+					Files.deleteIfExists(temporary);
+				}
+				catch (IOException ex) {
+					logger.log(System.Logger.Level.DEBUG, "Could not delete " + temporary, ex);
+				}
+			}
+			synchronized (this) {
+				this.compactor = null;
+			}
+		}
+	}
+
+	/**
+	 * Append what was written since the snapshot and put the compacted file in place, once no force runs (a force
+	 * that fails needs the monitor to roll back, so it is never waited for while holding it).
+	 * @return whether the journal was replaced; not if the store is closing or changes of the snapshot were undone
+	 */
+	private boolean switchTo(Path temporary, long written, Snapshot snapshot) throws IOException {
+		while (true) {
+			synchronized (this) {
+				if (this.closing || isClosed() || this.rollbacks != snapshot.rollbacks()) {
+					return false;
+				}
+				boolean exclusive;
+				synchronized (this.syncState) {
+					exclusive = !this.syncing;
+					this.syncing = true;
+				}
+				if (exclusive) {
+					try {
+						long tail = this.size - snapshot.size();
+						try (FileChannel out = this.opener.open(temporary, StandardOpenOption.WRITE)) {
+							long copied = 0;
+							while (copied < tail) {
+								copied += this.channel.transferTo(snapshot.size() + copied, tail - copied,
+										out.position(written + copied));
+							}
+							out.force(true);
+						}
+						Files.move(temporary, this.journal, StandardCopyOption.ATOMIC_MOVE,
+								StandardCopyOption.REPLACE_EXISTING);
+						forceDirectory();
+						this.channel.close();
+						this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+						this.records = snapshot.live().size() + (this.records - snapshot.records());
+						this.size = written + tail;
+						this.tailDirty = false;
+						markAllDurable();
+						return true;
+					}
+					finally {
+						synchronized (this.syncState) {
+							this.syncing = false;
+							this.syncState.notifyAll();
+						}
+					}
+				}
+			}
+			awaitNoForce();
+		}
+	}
+
+	private void awaitNoForce() {
+		synchronized (this.syncState) {
+			while (this.syncing) {
+				try {
+					this.syncState.wait();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
+	/** The whole journal was just forced: everything written so far is durable, and nothing is left to undo. */
+	private void markAllDurable() {
+		synchronized (this.syncState) {
+			this.durableSeq = this.writtenSeq;
+			this.undo.clear();
+			this.syncState.notifyAll();
+		}
+	}
+
+	/**
+	 * Wait until a background compaction in progress has ended. For tests.
+	 */
+	void awaitCompaction() throws InterruptedException {
+		Thread running;
+		synchronized (this) {
+			running = this.compactor;
+		}
+		if (running != null) {
+			running.join();
 		}
 	}
 
@@ -456,48 +594,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 	}
 
-	private void compact() {
-		synchronized (this.syncState) {
-			if (this.syncing) {
-				// A force runs on the current file; compact on a later change.
-				return;
-			}
-			this.syncing = true;
-		}
-		try {
-			writeSnapshot();
-		}
-		catch (IOException ex) {
-			logger.log(System.Logger.Level.WARNING, "Compaction of " + this.journal
-					+ " failed; the journal stays as it is and is still valid", ex);
-		}
-		finally {
-			synchronized (this.syncState) {
-				this.syncing = false;
-				this.syncState.notifyAll();
-			}
-		}
-	}
-
 	/**
 	 * Write the live state to a temporary file, force it, move it over the journal atomically, force the directory,
 	 * then switch appends to the new file.
 	 */
 	private void writeSnapshot() throws IOException {
 		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
-		long written = 0;
+		long written;
 		try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			written += writeFully(out, ByteBuffer.wrap(this.codec.header()));
-			JournalCodec.Buffer chunk = new JournalCodec.Buffer(1 << 20);
-			for (Operation operation : index().all()) {
-				this.codec.put(operation, chunk);
-				if (chunk.length() >= (1 << 20)) {
-					written += writeFully(out, chunk.asByteBuffer());
-					chunk.clear();
-				}
-			}
-			written += writeFully(out, chunk.asByteBuffer());
+			written = writeLive(out, index().all());
 			out.force(true);
 		}
 		catch (IOException ex) {
@@ -513,12 +619,27 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.size = written;
 		this.records = index().size();
 		this.tailDirty = false;
-		// The snapshot was forced: everything written so far is durable, and nothing is left to undo.
-		synchronized (this.syncState) {
-			this.durableSeq = this.writtenSeq;
-			this.undo.clear();
-			this.syncState.notifyAll();
+		markAllDurable();
+	}
+
+	/**
+	 * Write a header and the given operations.
+	 * @return the bytes written, or -1 if the store began closing meanwhile
+	 */
+	private long writeLive(FileChannel out, java.util.Collection<Operation> live) throws IOException {
+		long written = writeFully(out, ByteBuffer.wrap(this.codec.header()));
+		JournalCodec.Buffer chunk = new JournalCodec.Buffer(1 << 20);
+		for (Operation operation : live) {
+			this.codec.put(operation, chunk);
+			if (chunk.length() >= (1 << 20)) {
+				if (this.closing) {
+					return -1;
+				}
+				written += writeFully(out, chunk.asByteBuffer());
+				chunk.clear();
+			}
 		}
+		return written + writeFully(out, chunk.asByteBuffer());
 	}
 
 	private static long writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
@@ -541,6 +662,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	@Override
 	public void close() {
+		// A compaction in progress gives up (the journal it would replace stays valid) before the files go away.
+		this.closing = true;
+		try {
+			awaitCompaction();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		// Let a running force finish before the channel goes away under it.
 		synchronized (this.syncState) {
 			while (this.syncing) {
@@ -582,6 +711,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/** The previous state of each id a write changed ({@literal null}: it did not exist), and where it began. */
 	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
+	}
+
+	/** What a background compaction writes: the live operations, and the journal's length and records then. */
+	private record Snapshot(List<Operation> live, long size, long records, long rollbacks) {
 	}
 
 	/** Opens the store's channels; tests pass one that fails on purpose. */

@@ -2,14 +2,21 @@ package io.offlinesync.store.file;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -222,7 +229,60 @@ class FileOutboxStoreTests {
 	}
 
 	@Test
-	void purgedOperationsStopCostingDisk() throws IOException {
+	void compactionRunsBesideChangesAndKeepsTheOnesMadeMeanwhile() throws Exception {
+		CountDownLatch compactionStarted = new CountDownLatch(1);
+		CountDownLatch letCompactionWrite = new CountDownLatch(1);
+		AtomicBoolean armed = new AtomicBoolean();
+		AtomicReference<Thread> compacting = new AtomicReference<>();
+		FileOutboxStore.ChannelOpener heldCompaction = (path, options) -> {
+			if (path.getFileName().toString().endsWith(".tmp") && List.of(options).contains(StandardOpenOption.CREATE)
+					&& armed.getAndSet(false)) {
+				compacting.set(Thread.currentThread());
+				compactionStarted.countDown();
+				try {
+					letCompactionWrite.await(10, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					throw new InterruptedIOException();
+				}
+			}
+			return FileChannel.open(path, options);
+		};
+		List<Operation> inMemory;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
+			Outbox outbox = outboxOn(store);
+			armed.set(true);
+			for (int i = 0; i < 20; i++) {
+				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
+			}
+			assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
+			assertThat(compacting.get()).as("compacting thread").isNotSameAs(Thread.currentThread());
+			long linesWhileCompacting = Files.readAllLines(journal(this.directory)).size();
+
+			// The compaction is held mid-way; changes go on, durably, and land in the journal it will replace.
+			Operation pending = outbox.enqueue("http.post", "/b", "during compaction");
+			Operation claimed = outbox.claim(outbox.enqueue("http.post", "/b", "claimed during compaction").id());
+			assertThat(Files.readAllLines(journal(this.directory))).hasSize((int) linesWhileCompacting + 3);
+
+			letCompactionWrite.countDown();
+			store.awaitCompaction();
+			inMemory = contents(store);
+			assertThat(inMemory).contains(pending, claimed);
+			assertThat(Files.readAllLines(journal(this.directory)).size()).as("compacted")
+				.isLessThan((int) linesWhileCompacting);
+			outbox.markDone(claimed);
+			inMemory = contents(store);
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.recovery().isClean()).isTrue();
+			assertThat(contents(reopened)).containsExactlyElementsOf(inMemory);
+			assertThat(Files.exists(this.directory.resolve(FileOutboxStore.JOURNAL + ".tmp"))).isFalse();
+		}
+	}
+
+	@Test
+	void purgedOperationsStopCostingDisk() throws Exception {
 		int count = 4_000;
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
 			Outbox outbox = outboxOn(store);
@@ -233,6 +293,7 @@ class FileOutboxStoreTests {
 			this.clock.advance(java.time.Duration.ofDays(1));
 			assertThat(outbox.purgeDone(java.time.Duration.ofHours(1))).isEqualTo(count);
 			Operation kept = outbox.enqueue("http.post", "/a", "kept");
+			store.awaitCompaction();
 			// 16,000 records were written; compaction rewrote the journal to its one live operation.
 			assertThat(Files.readAllLines(journal(this.directory))).hasSize(2)
 				.last()
