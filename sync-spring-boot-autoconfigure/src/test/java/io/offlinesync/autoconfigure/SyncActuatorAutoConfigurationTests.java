@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -113,6 +114,14 @@ class SyncActuatorAutoConfigurationTests {
 			assertThat(registry.get("sync.online").gauge().value()).isEqualTo(1.0);
 			assertThat(registry.get("sync.oldest.pending.age").gauge().value()).isGreaterThanOrEqualTo(0.0);
 		});
+	}
+
+	@Test
+	void endpointBacksOffWithoutActuator() {
+		this.runner.withClassLoader(new FilteredClassLoader(Endpoint.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(SyncEngine.class)
+				.doesNotHaveBean(SyncEndpoint.class));
 	}
 
 	@Test

@@ -21,6 +21,7 @@ import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -59,14 +60,26 @@ class SyncJdbcStoreAutoConfigurationTests {
 		});
 	}
 
+	/** The application's own table, changed in the same transactions as the outbox. */
+	private static JdbcTemplate businessTable(ApplicationContext context) {
+		JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+		jdbc.execute("CREATE TABLE notes (text VARCHAR(100))");
+		return jdbc;
+	}
+
+	/** Ids of enqueued operations as the outbox's listeners (the engine's wake-up) hear of them. */
+	private static List<String> heardEnqueues(Outbox outbox) {
+		List<String> heard = new CopyOnWriteArrayList<>();
+		outbox.addEnqueueListener((operations) -> operations.forEach((operation) -> heard.add(operation.id())));
+		return heard;
+	}
+
 	@Test
 	void anEnqueueInATransactionThatRollsBackLeavesNothingAndWakesNoOne() {
 		this.runner.run((context) -> {
 			Outbox outbox = context.getBean(Outbox.class);
-			JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
-			jdbc.execute("CREATE TABLE notes (text VARCHAR(100))");
-			List<String> heard = new CopyOnWriteArrayList<>();
-			outbox.addEnqueueListener((operations) -> operations.forEach((operation) -> heard.add(operation.id())));
+			JdbcTemplate jdbc = businessTable(context);
+			List<String> heard = heardEnqueues(outbox);
 
 			new TransactionTemplate(context.getBean(PlatformTransactionManager.class))
 				.executeWithoutResult((status) -> {
@@ -85,10 +98,8 @@ class SyncJdbcStoreAutoConfigurationTests {
 	void anEnqueueInATransactionCommitsWithItAndWakesTheEngineOnlyAfterTheCommit() {
 		this.runner.run((context) -> {
 			Outbox outbox = context.getBean(Outbox.class);
-			JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
-			jdbc.execute("CREATE TABLE notes (text VARCHAR(100))");
-			List<String> heard = new CopyOnWriteArrayList<>();
-			outbox.addEnqueueListener((operations) -> operations.forEach((operation) -> heard.add(operation.id())));
+			JdbcTemplate jdbc = businessTable(context);
+			List<String> heard = heardEnqueues(outbox);
 
 			Operation enqueued = new TransactionTemplate(
 					context.getBean(PlatformTransactionManager.class))
@@ -109,8 +120,7 @@ class SyncJdbcStoreAutoConfigurationTests {
 	void anEnqueueOutsideATransactionCommitsOnItsOwn() {
 		this.runner.run((context) -> {
 			Outbox outbox = context.getBean(Outbox.class);
-			List<String> heard = new CopyOnWriteArrayList<>();
-			outbox.addEnqueueListener((operations) -> operations.forEach((operation) -> heard.add(operation.id())));
+			List<String> heard = heardEnqueues(outbox);
 			Operation enqueued = outbox.enqueue("http.post", "/notes", "alone");
 			assertThat(heard).containsExactly(enqueued.id());
 			Integer rows = context.getBean(JdbcTemplate.class)

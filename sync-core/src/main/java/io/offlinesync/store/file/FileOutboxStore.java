@@ -671,17 +671,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			Thread.currentThread().interrupt();
 		}
 		// Let a running force finish before the channel goes away under it.
-		synchronized (this.syncState) {
-			while (this.syncing) {
-				try {
-					this.syncState.wait();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					break;
-				}
-			}
-		}
+		awaitNoForce();
 		super.close();
 	}
 
