@@ -56,6 +56,26 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	/**
+	 * The form an operation is kept in by the index; called, with the monitor held, for every state that is put in
+	 * it. A store that keeps payloads off the heap returns a copy without one. This default keeps it as it is.
+	 * @param operation the whole operation
+	 * @return what the index keeps
+	 */
+	protected Operation indexed(Operation operation) {
+		return operation;
+	}
+
+	/**
+	 * The whole operation for a state the index keeps; called, with the monitor held, for every operation that
+	 * leaves the store. The inverse of {@link #indexed}; this default returns it as it is.
+	 * @param indexed what the index keeps
+	 * @return the whole operation
+	 */
+	protected Operation materialized(Operation indexed) {
+		return indexed;
+	}
+
+	/**
 	 * Release the subclass's resources; called once, with the store's monitor held.
 	 */
 	protected void onClose() {
@@ -86,14 +106,14 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	@Override
 	public synchronized Optional<Operation> find(String id) {
 		requireOpen();
-		return Optional.ofNullable(this.index.get(id));
+		return Optional.ofNullable(this.index.get(id)).map(this::materialized);
 	}
 
 	@Override
 	public synchronized List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
 		requireOpen();
 		requirePositive(limit);
-		return this.index.list(statuses, afterId, limit);
+		return this.index.list(statuses, afterId, limit).stream().map(this::materialized).toList();
 	}
 
 	@Override
@@ -105,7 +125,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			for (Operation candidate : this.index.dueCandidates(now, limit)) {
 				claimed.add(Transitions.claim(candidate, null, Transitions.newClaimToken(), now));
 			}
-			return new Committed<>(claimed, apply(claimed, List.of()));
+			long ticket = apply(claimed, List.of());
+			return new Committed<>(materializedAll(claimed), ticket);
 		});
 	}
 
@@ -135,7 +156,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 					completed.add(Transitions.complete(current, operation.claimToken(), now));
 				}
 			}
-			return new Committed<>(completed, apply(completed, List.of()));
+			long ticket = apply(completed, List.of());
+			return new Committed<>(materializedAll(completed), ticket);
 		});
 	}
 
@@ -172,7 +194,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requireOpen();
 			Operation operation = require(id);
 			Transitions.requireDiscardable(operation);
-			return new Committed<>(operation, apply(List.of(), List.of(id)));
+			Operation whole = materialized(operation);
+			return new Committed<>(whole, apply(List.of(), List.of(id)));
 		});
 	}
 
@@ -210,7 +233,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		return commit(() -> {
 			requireOpen();
 			Operation changed = transition.apply(require(id));
-			return new Committed<>(changed, apply(List.of(changed), List.of()));
+			long ticket = apply(List.of(changed), List.of());
+			return new Committed<>(materialized(changed), ticket);
 		});
 	}
 
@@ -233,10 +257,16 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			return 0;
 		}
 		long ticket = persist(upserts, removals);
-		upserts.forEach(this.index::put);
+		upserts.forEach((operation) -> this.index.put(indexed(operation)));
 		removals.forEach(this.index::remove);
 		afterChange();
 		return ticket;
+	}
+
+	private List<Operation> materializedAll(List<Operation> operations) {
+		List<Operation> whole = new ArrayList<>(operations.size());
+		operations.forEach((operation) -> whole.add(materialized(operation)));
+		return whole;
 	}
 
 	private Operation require(String id) {

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import io.offlinesync.Operation;
@@ -110,6 +112,27 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private boolean tailDirty;
 
 	private RecoveryReport recovery;
+
+	/**
+	 * The payload of every operation the index keeps: a distinct empty string, told apart by identity. Payloads stay
+	 * on disk and are read back from the journal when an operation leaves the store, so that a large queue does not
+	 * have to fit in the heap.
+	 */
+	@SuppressWarnings("StringOperationCanBeSimplified")
+	private static final String ON_DISK = new String();
+
+	/** Payloads read or written lately: a claimed operation is usually completed soon after. */
+	private static final int RECENT_PAYLOADS = 512;
+
+	/** Where each payload is on disk; guarded by the store's monitor. */
+	private PayloadPositions positions = new PayloadPositions();
+
+	private final Map<String, String> recentPayloads = new LinkedHashMap<>(RECENT_PAYLOADS * 2, 0.75f, true) {
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+			return size() > RECENT_PAYLOADS;
+		}
+	};
 
 	/** The background compaction in progress, if any; guarded by the store's monitor. */
 	private Thread compactor;
@@ -217,6 +240,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		List<RecoveryReport.DroppedRecord> dropped = new ArrayList<>();
 		long read = 0;
+		SharedStrings shared = new SharedStrings();
 		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
 			LineReader lines = new LineReader(in);
 			if (!lines.next()) {
@@ -232,7 +256,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				try {
 					Object record = this.codec.decode(lines.buffer(), lines.length());
 					if (record instanceof Operation operation) {
-						index().put(operation);
+						index().put(operation.toBuilder()
+							.payload(ON_DISK)
+							.kind(shared.canonical(operation.kind()))
+							.target(shared.canonical(operation.target()))
+							.build());
+						this.positions.put(operation.id(), lines.offset());
 					}
 					else {
 						index().remove((String) record);
@@ -288,14 +317,23 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	protected long persist(List<Operation> upserts, List<String> removals) {
 		JournalCodec.Buffer bytes = this.writeBuffer;
 		bytes.clear();
-		for (Operation operation : upserts) {
-			this.codec.put(operation, bytes);
+		// Every put record carries the whole operation, payload included, so that any intact one restores it.
+		long[] inserted = new long[upserts.size()];
+		for (int i = 0; i < upserts.size(); i++) {
+			Operation operation = upserts.get(i);
+			inserted[i] = (index().get(operation.id()) == null) ? bytes.length() : -1;
+			this.codec.put(materialized(operation), bytes);
 		}
 		for (String id : removals) {
 			this.codec.delete(id, bytes);
 		}
 		long offset = this.size;
 		append(bytes.asByteBuffer());
+		for (int i = 0; i < inserted.length; i++) {
+			if (inserted[i] >= 0) {
+				this.positions.put(upserts.get(i).id(), offset + inserted[i]);
+			}
+		}
 		if (bytes.length() > (1 << 20)) {
 			// Do not keep a huge buffer around after a large batch.
 			this.writeBuffer = new JournalCodec.Buffer(1 << 16);
@@ -430,11 +468,87 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	@Override
+	protected Operation indexed(Operation operation) {
+		if (operation.payload() == ON_DISK) {
+			return operation;
+		}
+		this.recentPayloads.put(operation.id(), operation.payload());
+		return withoutPayload(operation);
+	}
+
+	@Override
+	protected Operation materialized(Operation indexed) {
+		if (indexed.payload() != ON_DISK) {
+			return indexed;
+		}
+		String payload = this.recentPayloads.get(indexed.id());
+		if (payload == null) {
+			try {
+				payload = readPayload(this.channel, this.positions.get(indexed.id()), indexed.id());
+			}
+			catch (IOException ex) {
+				throw new StoreException("Could not read the payload of operation '" + indexed.id()
+						+ "' from the outbox journal '" + this.journal + "' (" + ex + ")", ex);
+			}
+			this.recentPayloads.put(indexed.id(), payload);
+		}
+		return indexed.toBuilder().payload(payload).build();
+	}
+
+	private static Operation withoutPayload(Operation operation) {
+		return operation.toBuilder().payload(ON_DISK).build();
+	}
+
+	/**
+	 * Read an operation's payload from the record at a position of a journal.
+	 */
+	private String readPayload(FileChannel source, long position, String id) throws IOException {
+		if (position < 0) {
+			throw new IOException("no record of it is known");
+		}
+		ByteBuffer buffer = ByteBuffer.allocate(4096);
+		int lineEnd = -1;
+		while (lineEnd < 0) {
+			int read = source.read(buffer, position + buffer.position());
+			for (int i = buffer.position() - Math.max(read, 0); i < buffer.position(); i++) {
+				if (buffer.get(i) == '\n') {
+					lineEnd = i;
+					break;
+				}
+			}
+			if (lineEnd < 0) {
+				if (read < 0) {
+					throw new IOException("the record at offset " + position + " has no end");
+				}
+				if (!buffer.hasRemaining()) {
+					ByteBuffer larger = ByteBuffer.allocate(buffer.capacity() * 2);
+					buffer.flip();
+					larger.put(buffer);
+					buffer = larger;
+				}
+			}
+		}
+		Object record;
+		try {
+			record = this.codec.decode(buffer.array(), lineEnd);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IOException("the record at offset " + position + " is unreadable: " + ex.getMessage(), ex);
+		}
+		if (!(record instanceof Operation operation) || !operation.id().equals(id)) {
+			throw new IOException("the record at offset " + position + " is not one of this operation");
+		}
+		return operation.payload();
+	}
+
+	@Override
 	protected void afterChange() {
 		// Here, not in persist: the snapshot must include the change that was just appended.
 		if (this.compactor == null && !this.closing
 				&& this.records > 2 * (long) index().size() + this.compactionSlack) {
-			Snapshot snapshot = new Snapshot(new ArrayList<>(index().all()), this.size, this.records, this.rollbacks);
+			List<Operation> live = new ArrayList<>(index().all());
+			Snapshot snapshot = new Snapshot(live, payloadPositions(live), this.channel, this.size, this.records,
+					this.rollbacks);
 			this.compactor = new Thread(() -> compactInBackground(snapshot), "offline-sync-compactor");
 			this.compactor.setDaemon(true);
 			this.compactor.start();
@@ -449,17 +563,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private void compactInBackground(Snapshot snapshot) {
 		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
 		boolean switched = false;
+		long[] newPositions = new long[snapshot.live().size()];
 		try {
 			long written;
 			try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 					StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-				written = writeLive(out, snapshot.live());
+				written = writeLive(out, snapshot.live(), snapshot.payloadAt(), snapshot.source(), newPositions);
 				if (written < 0) {
 					return;
 				}
 				out.force(true);
 			}
-			switched = switchTo(temporary, written, snapshot);
+			switched = switchTo(temporary, written, snapshot, newPositions);
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.log(System.Logger.Level.WARNING, "Compaction of " + this.journal
@@ -485,7 +600,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * that fails needs the monitor to roll back, so it is never waited for while holding it).
 	 * @return whether the journal was replaced; not if the store is closing or changes of the snapshot were undone
 	 */
-	private boolean switchTo(Path temporary, long written, Snapshot snapshot) throws IOException {
+	private boolean switchTo(Path temporary, long written, Snapshot snapshot, long[] newPositions)
+			throws IOException {
 		while (true) {
 			synchronized (this) {
 				if (this.closing || isClosed() || this.rollbacks != snapshot.rollbacks()) {
@@ -513,6 +629,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						this.channel.close();
 						this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 						this.records = snapshot.live().size() + (this.records - snapshot.records());
+						PayloadPositions moved = positionsAt(snapshot.live(), newPositions);
+						// Operations added since the snapshot have their records in the tail, now after the live ones.
+						this.positions.forEach((id, position) -> {
+							if (position >= snapshot.size()) {
+								moved.put(id, written + position - snapshot.size());
+							}
+						});
+						this.positions = moved;
 						this.size = written + tail;
 						this.tailDirty = false;
 						markAllDurable();
@@ -600,16 +724,27 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	private void writeSnapshot() throws IOException {
 		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
+		List<Operation> live = new ArrayList<>(index().all());
+		long[] newPositions = new long[live.size()];
 		long written;
+		// On open the journal is read through a channel of its own; payloads come from there.
+		boolean ownSource = this.channel == null && !live.isEmpty();
+		FileChannel source = ownSource ? FileChannel.open(this.journal, StandardOpenOption.READ) : this.channel;
 		try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			written = writeLive(out, index().all());
+			written = writeLive(out, live, payloadPositions(live), source, newPositions);
 			out.force(true);
 		}
 		catch (IOException ex) {
 			Files.deleteIfExists(temporary);
 			throw ex;
 		}
+		finally {
+			if (ownSource) {
+				source.close();
+			}
+		}
+		this.positions = positionsAt(live, newPositions);
 		Files.move(temporary, this.journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		forceDirectory();
 		if (this.channel != null) {
@@ -623,13 +758,22 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
-	 * Write a header and the given operations.
+	 * Write a header and the given operations, each with its payload read from {@code source}, and note where each
+	 * record begins.
 	 * @return the bytes written, or -1 if the store began closing meanwhile
 	 */
-	private long writeLive(FileChannel out, java.util.Collection<Operation> live) throws IOException {
+	private long writeLive(FileChannel out, List<Operation> live, long[] payloadAt, FileChannel source,
+			long[] newPositions) throws IOException {
 		long written = writeFully(out, ByteBuffer.wrap(this.codec.header()));
 		JournalCodec.Buffer chunk = new JournalCodec.Buffer(1 << 20);
-		for (Operation operation : live) {
+		for (int i = 0; i < live.size(); i++) {
+			Operation operation = live.get(i);
+			if (operation.payload() == ON_DISK) {
+				operation = operation.toBuilder()
+					.payload(readPayload(source, payloadAt[i], operation.id()))
+					.build();
+			}
+			newPositions[i] = written + chunk.length();
 			this.codec.put(operation, chunk);
 			if (chunk.length() >= (1 << 20)) {
 				if (this.closing) {
@@ -640,6 +784,22 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			}
 		}
 		return written + writeFully(out, chunk.asByteBuffer());
+	}
+
+	private long[] payloadPositions(List<Operation> live) {
+		long[] at = new long[live.size()];
+		for (int i = 0; i < at.length; i++) {
+			at[i] = this.positions.get(live.get(i).id());
+		}
+		return at;
+	}
+
+	private static PayloadPositions positionsAt(List<Operation> live, long[] positions) {
+		PayloadPositions map = new PayloadPositions();
+		for (int i = 0; i < positions.length; i++) {
+			map.put(live.get(i).id(), positions[i]);
+		}
+		return map;
 	}
 
 	private static long writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
@@ -703,8 +863,32 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
 	}
 
+	/**
+	 * One instance of each of the few kinds and targets that most operations share, so that a reopened queue does
+	 * not hold a copy of them per operation. Bounded: targets may also all differ.
+	 */
+	private static final class SharedStrings {
+
+		private static final int MOST = 4_096;
+
+		private final Map<String, String> instances = new java.util.HashMap<>();
+
+		String canonical(String value) {
+			String shared = this.instances.get(value);
+			if (shared != null) {
+				return shared;
+			}
+			if (this.instances.size() < MOST) {
+				this.instances.put(value, value);
+			}
+			return value;
+		}
+
+	}
+
 	/** What a background compaction writes: the live operations, and the journal's length and records then. */
-	private record Snapshot(List<Operation> live, long size, long records, long rollbacks) {
+	private record Snapshot(List<Operation> live, long[] payloadAt, FileChannel source, long size, long records,
+			long rollbacks) {
 	}
 
 	/** Opens the store's channels; tests pass one that fails on purpose. */

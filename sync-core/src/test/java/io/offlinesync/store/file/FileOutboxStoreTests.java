@@ -282,6 +282,38 @@ class FileOutboxStoreTests {
 	}
 
 	@Test
+	void payloadsKeptOnDiskComeBackExactlyBeforeAndAfterCompaction() throws Exception {
+		Map<String, String> payloads = new LinkedHashMap<>();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, new FileOutboxStore.Settings(false, 100,
+				FileChannel::open))) {
+			Outbox outbox = outboxOn(store);
+			for (int i = 0; i < 3_000; i++) {
+				String payload = "{\"n\":" + i + ",\"text\":\"" + "é😀".repeat(i % 50) + "\"}";
+				payloads.put(outbox.enqueue("http.post", "/a", payload).id(), payload);
+			}
+			// Far more than the store keeps in memory: most of these are read back from the journal.
+			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
+			List<Operation> claimed = outbox.claimReady(2_000);
+			claimed.forEach((operation) -> assertThat(operation.payload()).isEqualTo(payloads.get(operation.id())));
+			outbox.markAllDone(claimed);
+			this.clock.advance(java.time.Duration.ofDays(2));
+			assertThat(outbox.purgeDone(java.time.Duration.ofDays(1))).isEqualTo(2_000);
+			claimed.forEach((operation) -> payloads.remove(operation.id()));
+			// A compaction may still be writing the journal as it was before the purge; the next change after it
+			// compacts the purge away.
+			store.awaitCompaction();
+			Operation last = outbox.enqueue("http.post", "/a", "after the purge");
+			payloads.put(last.id(), last.payload());
+			store.awaitCompaction();
+			assertThat(Files.readAllLines(journal(this.directory)).size()).as("compacted").isLessThan(2_000);
+			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			payloads.forEach((id, payload) -> assertThat(reopened.find(id).orElseThrow().payload()).isEqualTo(payload));
+		}
+	}
+
+	@Test
 	void purgedOperationsStopCostingDisk() throws Exception {
 		int count = 4_000;
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {

@@ -1,0 +1,84 @@
+package io.offlinesync.store.file;
+
+import java.util.function.ObjLongConsumer;
+
+/**
+ * Where in the journal each operation's payload can be read: an open-addressing map from id to the offset of a
+ * record that carries it, about 32 bytes an entry where a {@code HashMap<String, Long>} takes 60. Entries are never
+ * removed one by one: the map is rebuilt whenever the journal is compacted. Not thread-safe.
+ */
+final class PayloadPositions {
+
+	private String[] ids = new String[1024];
+
+	private long[] positions = new long[1024];
+
+	private int size;
+
+	/**
+	 * @param id an operation id
+	 * @return the offset of a record of it, or -1
+	 */
+	long get(String id) {
+		int mask = this.ids.length - 1;
+		for (int slot = spread(id.hashCode()) & mask;; slot = (slot + 1) & mask) {
+			String present = this.ids[slot];
+			if (present == null) {
+				return -1;
+			}
+			if (present.equals(id)) {
+				return this.positions[slot];
+			}
+		}
+	}
+
+	void put(String id, long position) {
+		if (2 * (this.size + 1) > this.ids.length) {
+			grow();
+		}
+		int mask = this.ids.length - 1;
+		for (int slot = spread(id.hashCode()) & mask;; slot = (slot + 1) & mask) {
+			String present = this.ids[slot];
+			if (present == null) {
+				this.ids[slot] = id;
+				this.positions[slot] = position;
+				this.size++;
+				return;
+			}
+			if (present.equals(id)) {
+				this.positions[slot] = position;
+				return;
+			}
+		}
+	}
+
+	void forEach(ObjLongConsumer<String> action) {
+		for (int slot = 0; slot < this.ids.length; slot++) {
+			if (this.ids[slot] != null) {
+				action.accept(this.ids[slot], this.positions[slot]);
+			}
+		}
+	}
+
+	int size() {
+		return this.size;
+	}
+
+	private void grow() {
+		String[] oldIds = this.ids;
+		long[] oldPositions = this.positions;
+		this.ids = new String[oldIds.length * 2];
+		this.positions = new long[oldIds.length * 2];
+		this.size = 0;
+		for (int slot = 0; slot < oldIds.length; slot++) {
+			if (oldIds[slot] != null) {
+				put(oldIds[slot], oldPositions[slot]);
+			}
+		}
+	}
+
+	private static int spread(int hash) {
+		return hash ^ (hash >>> 16);
+	}
+
+}
