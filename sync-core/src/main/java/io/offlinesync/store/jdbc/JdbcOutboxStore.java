@@ -112,6 +112,8 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	private final String claimReturningSql;
 
+	private final String countSql;
+
 	private final String completeReturningSql;
 
 	private final String completeAllReturningSql;
@@ -143,6 +145,19 @@ public final class JdbcOutboxStore implements OutboxStore {
 		this.staleSql = "SELECT " + COLUMNS + " FROM " + t + " o WHERE o.status = 'IN_FLIGHT' AND o.updated_at <= ?"
 				+ " ORDER BY o.id " + dialect.lockSkippingLocked();
 		this.deleteSql = "DELETE FROM " + t + " WHERE id = ?";
+		// A count per status, each of which the status's partial index can answer without reading the table.
+		StringBuilder count = new StringBuilder();
+		for (OperationStatus status : OperationStatus.values()) {
+			count.append((count.length() > 0) ? " UNION ALL " : "")
+				.append("SELECT '")
+				.append(status.name())
+				.append("', COUNT(*) FROM ")
+				.append(t)
+				.append(" WHERE status = '")
+				.append(status.name())
+				.append("'");
+		}
+		this.countSql = count.toString();
 		this.purgeSql = "DELETE FROM " + t + " WHERE id IN (SELECT d.id FROM " + t
 				+ " d WHERE d.status = 'DONE' AND d.updated_at <= ? LIMIT ?)";
 		// The same changes as Transitions.claim and Transitions.complete, each in one statement, where the dialect can.
@@ -463,8 +478,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 			Map<OperationStatus, Long> counts = new EnumMap<>(OperationStatus.class);
 			Instant oldest = null;
 			try (Statement statement = connection.createStatement()) {
-				try (ResultSet rows = statement
-					.executeQuery("SELECT status, COUNT(*) FROM " + this.table + " GROUP BY status")) {
+				try (ResultSet rows = statement.executeQuery(this.countSql)) {
 					while (rows.next()) {
 						counts.put(OperationStatus.valueOf(rows.getString(1)), rows.getLong(2));
 					}

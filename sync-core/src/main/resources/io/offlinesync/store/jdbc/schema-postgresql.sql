@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS offline_sync_outbox (
 -- Every index is partial, so that no index built for one query can lure the planner away from another's (a queue
 -- table's statistics are often stale): claiming walks this one in id (enqueue) order and stops at its limit.
 CREATE INDEX IF NOT EXISTS offline_sync_outbox_claimable_idx
-    ON offline_sync_outbox (id) WHERE status IN ('PENDING', 'FAILED');
+    ON offline_sync_outbox (id) INCLUDE (status) WHERE status IN ('PENDING', 'FAILED');
 -- An operation with an ordering key waits while an earlier one of its key is active.
 CREATE INDEX IF NOT EXISTS offline_sync_outbox_ordering_idx
     ON offline_sync_outbox (ordering_key, id) WHERE ordering_key IS NOT NULL AND status IN ('PENDING', 'IN_FLIGHT', 'FAILED');
@@ -32,3 +32,6 @@ CREATE INDEX IF NOT EXISTS offline_sync_outbox_in_flight_idx
 -- The purge of delivered operations.
 CREATE INDEX IF NOT EXISTS offline_sync_outbox_done_idx
     ON offline_sync_outbox (updated_at) WHERE status = 'DONE';
+-- Parked operations, for operators. With the ones above, every status has an index to count it by.
+CREATE INDEX IF NOT EXISTS offline_sync_outbox_parked_idx
+    ON offline_sync_outbox (id) WHERE status = 'PERMANENTLY_FAILED';
