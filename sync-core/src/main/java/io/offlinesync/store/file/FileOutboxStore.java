@@ -254,10 +254,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					break;
 				}
 				try {
-					Object record = this.codec.decode(lines.buffer(), lines.length());
+					Object record = this.codec.decode(lines.buffer(), lines.length(), ON_DISK);
 					if (record instanceof Operation operation) {
 						index().put(operation.toBuilder()
-							.payload(ON_DISK)
 							.kind(shared.canonical(operation.kind()))
 							.target(shared.canonical(operation.target()))
 							.build());
@@ -940,16 +939,28 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						return this.length > 0;
 					}
 				}
-				byte b = this.chunk.get();
-				this.position++;
-				if (b == '\n') {
+				// Scan the chunk's array for the line end and copy the run at once, not byte by byte.
+				byte[] bytes = this.chunk.array();
+				int from = this.chunk.position();
+				int limit = this.chunk.limit();
+				int end = from;
+				while (end < limit && bytes[end] != '\n') {
+					end++;
+				}
+				int run = end - from;
+				if (this.length + run > this.line.length) {
+					this.line = java.util.Arrays.copyOf(this.line, Math.max(this.line.length * 2, this.length + run));
+				}
+				System.arraycopy(bytes, from, this.line, this.length, run);
+				this.length += run;
+				if (end < limit) {
+					this.chunk.position(end + 1);
+					this.position += run + 1;
 					this.complete = true;
 					return true;
 				}
-				if (this.length == this.line.length) {
-					this.line = java.util.Arrays.copyOf(this.line, this.line.length * 2);
-				}
-				this.line[this.length++] = b;
+				this.chunk.position(limit);
+				this.position += run;
 			}
 		}
 

@@ -127,6 +127,17 @@ final class JournalCodec {
 	 * @throws IllegalArgumentException naming the damage
 	 */
 	Object decode(byte[] line, int length) {
+		return decode(line, length, null);
+	}
+
+	/**
+	 * Decode one line, optionally leaving the payload unread: opening a store keeps payloads on disk, and skipping
+	 * them spares decoding and copying most of each record's bytes.
+	 * @param payloadStandIn what to put in place of the payload, or {@literal null} to read it
+	 * @return the operation of a {@code put} record, or the id of a {@code del} record as a {@link String}
+	 * @throws IllegalArgumentException naming the damage
+	 */
+	Object decode(byte[] line, int length, String payloadStandIn) {
 		if (length < 11 || line[8] != ' ') {
 			throw new IllegalArgumentException("not a record line (" + length + " bytes)");
 		}
@@ -156,7 +167,7 @@ final class JournalCodec {
 					case "id" -> result = parser.getString();
 					case "op" -> {
 						expect(value, JsonToken.START_OBJECT);
-						result = readOperation(parser);
+						result = readOperation(parser, payloadStandIn);
 					}
 					default -> parser.skipChildren();
 				}
@@ -172,7 +183,7 @@ final class JournalCodec {
 		}
 	}
 
-	private static Operation readOperation(JsonParser parser) {
+	private static Operation readOperation(JsonParser parser, String payloadStandIn) {
 		Operation.Builder builder = Operation.builder();
 		Map<String, String> headers = null;
 		String name;
@@ -191,7 +202,10 @@ final class JournalCodec {
 				}
 				case "kind" -> builder.kind(parser.getString());
 				case "target" -> builder.target(parser.getString());
-				case "payload" -> builder.payload(parser.getString());
+				case "payload" -> {
+					expect(value, JsonToken.VALUE_STRING);
+					builder.payload((payloadStandIn != null) ? payloadStandIn : parser.getString());
+				}
 				case "headers" -> {
 					expect(value, JsonToken.START_OBJECT);
 					headers = new LinkedHashMap<>();
@@ -211,15 +225,65 @@ final class JournalCodec {
 				default -> parser.skipChildren();
 			}
 		}
-		created = Instant.parse(createdText);
+		created = parseInstant(createdText);
 		// Equal instants share one object, as they did before they were written.
 		builder.createdAt(created)
-			.nextAttemptAt(createdText.equals(nextText) ? created : Instant.parse(nextText))
-			.updatedAt(createdText.equals(updatedText) ? created : Instant.parse(updatedText));
+			.nextAttemptAt(createdText.equals(nextText) ? created : parseInstant(nextText))
+			.updatedAt(createdText.equals(updatedText) ? created : parseInstant(updatedText));
 		if (headers != null) {
 			builder.headers(headers);
 		}
 		return builder.build();
+	}
+
+	/**
+	 * Parse an instant as {@link Instant#toString()} writes it in this era ({@code 2026-01-31T12:34:56.123456Z}),
+	 * several times faster than {@link Instant#parse}, which opening a large journal calls millions of times; any
+	 * other form goes to {@link Instant#parse}.
+	 */
+	static Instant parseInstant(String text) {
+		int length = text.length();
+		if (length < 20 || length > 30 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
+				|| text.charAt(13) != ':' || text.charAt(16) != ':' || text.charAt(length - 1) != 'Z'
+				|| (length > 20 && (text.charAt(19) != '.' || length == 21))) {
+			return Instant.parse(text);
+		}
+		int year = digits(text, 0, 4);
+		int month = digits(text, 5, 7);
+		int day = digits(text, 8, 10);
+		int hour = digits(text, 11, 13);
+		int minute = digits(text, 14, 16);
+		int second = digits(text, 17, 19);
+		int fraction = (length > 20) ? digits(text, 20, length - 1) : 0;
+		if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
+				|| minute > 59 || second < 0 || second > 59 || fraction < 0) {
+			return Instant.parse(text);
+		}
+		long epochDay;
+		try {
+			epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+		}
+		catch (java.time.DateTimeException ex) {
+			return Instant.parse(text);
+		}
+		int nanos = fraction;
+		for (int i = length - 1 - 20; i < 9; i++) {
+			nanos *= 10;
+		}
+		return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+	}
+
+	/** @return the decimal number in {@code text[from, to)}, or -1 if a character is not a digit */
+	private static int digits(String text, int from, int to) {
+		int value = 0;
+		for (int i = from; i < to; i++) {
+			int digit = text.charAt(i) - '0';
+			if (digit < 0 || digit > 9) {
+				return -1;
+			}
+			value = value * 10 + digit;
+		}
+		return value;
 	}
 
 	private static void expect(JsonToken actual, JsonToken expected) {

@@ -15,6 +15,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class JournalCodecTests {
 
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3 })
+	void instantsParseBackExactlyAsTheyWereWritten(long seed) {
+		Random random = new Random(seed);
+		for (int i = 0; i < 20_000; i++) {
+			// From 1970 to 2100, at second, milli, micro and nano precision.
+			long seconds = (long) (random.nextDouble() * 4_102_444_800L);
+			int nanos = switch (random.nextInt(4)) {
+				case 0 -> 0;
+				case 1 -> random.nextInt(1_000) * 1_000_000;
+				case 2 -> random.nextInt(1_000_000) * 1_000;
+				default -> random.nextInt(1_000_000_000);
+			};
+			Instant instant = Instant.ofEpochSecond(seconds, nanos);
+			assertThat(JournalCodec.parseInstant(instant.toString())).as(instant.toString()).isEqualTo(instant);
+		}
+		for (String other : new String[] { "+10000-01-01T00:00:00Z", "-0001-12-31T23:59:59.5Z",
+				"2024-02-29T23:59:59.999999999Z", "1970-01-01T00:00:00Z" }) {
+			assertThat(JournalCodec.parseInstant(other)).isEqualTo(Instant.parse(other));
+		}
+	}
+
+
 	private final JournalCodec codec = new JournalCodec();
 
 	@ParameterizedTest
