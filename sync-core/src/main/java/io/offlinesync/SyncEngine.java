@@ -354,28 +354,28 @@ public final class SyncEngine implements AutoCloseable {
 		CompletableFuture<Void> recorded = new CompletableFuture<>();
 		attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
 			.whenComplete((result, failure) -> {
-			SendResult outcome = toResult(result, failure);
-			Duration latency = Duration.ofNanos(System.nanoTime() - started);
-			Runnable finish = () -> {
-				this.sendPermits.release();
-				wakeUp();
-				recorded.complete(null);
-			};
-			if (outcome.isOk()) {
-				this.delivered.add(new Delivered(operation, outcome, latency, finish));
-				scheduleDeliveredRecorder();
-			}
-			else {
-				recorder().execute(() -> {
-					try {
-						recordFailure(operation, outcome, latency);
-					}
-					finally {
-						finish.run();
-					}
-				});
-			}
-		});
+				SendResult outcome = toResult(result, failure);
+				Duration latency = Duration.ofNanos(System.nanoTime() - started);
+				Runnable finish = () -> {
+					this.sendPermits.release();
+					wakeUp();
+					recorded.complete(null);
+				};
+				if (outcome.isOk()) {
+					this.delivered.add(new Delivered(operation, outcome, latency, finish));
+					scheduleDeliveredRecorder();
+				}
+				else {
+					recorder().execute(() -> {
+						try {
+							recordFailure(operation, outcome, latency);
+						}
+						finally {
+							finish.run();
+						}
+					});
+				}
+			});
 		return recorded;
 	}
 
