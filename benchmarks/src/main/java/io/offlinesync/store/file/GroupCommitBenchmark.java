@@ -1,12 +1,7 @@
 package io.offlinesync.store.file;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +12,7 @@ import io.offlinesync.Outbox;
 /**
  * How well the file store's group commit shares forces: N threads enqueue, each waiting for its own durable write,
  * and the store's channel counts its forces and their durations. In this package because the channel opener it
- * wraps is the store's own, package-private. Arguments: [threads ...], default 1 8 64.
+ * wraps is the store's own, package-private; the forwarding channel comes from sync-core's test jar. Arguments: [threads ...], default 1 8 64.
  */
 public final class GroupCommitBenchmark {
 
@@ -77,16 +72,14 @@ public final class GroupCommitBenchmark {
 	}
 
 	/** A channel that counts its forces and how long they take. */
-	private static final class CountingChannel extends FileChannel {
-
-		private final FileChannel channel;
+	private static final class CountingChannel extends ForwardingFileChannel {
 
 		private final LongAdder forces;
 
 		private final LongAdder forceNanos;
 
 		CountingChannel(FileChannel channel, LongAdder forces, LongAdder forceNanos) {
-			this.channel = channel;
+			super(channel);
 			this.forces = forces;
 			this.forceNanos = forceNanos;
 		}
@@ -94,91 +87,9 @@ public final class GroupCommitBenchmark {
 		@Override
 		public void force(boolean metaData) throws IOException {
 			long started = System.nanoTime();
-			this.channel.force(metaData);
+			this.delegate.force(metaData);
 			this.forceNanos.add(System.nanoTime() - started);
 			this.forces.increment();
-		}
-
-		@Override
-		public int read(ByteBuffer dst) throws IOException {
-			return this.channel.read(dst);
-		}
-
-		@Override
-		public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-			return this.channel.read(dsts, offset, length);
-		}
-
-		@Override
-		public int write(ByteBuffer src) throws IOException {
-			return this.channel.write(src);
-		}
-
-		@Override
-		public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-			return this.channel.write(srcs, offset, length);
-		}
-
-		@Override
-		public long position() throws IOException {
-			return this.channel.position();
-		}
-
-		@Override
-		public FileChannel position(long newPosition) throws IOException {
-			this.channel.position(newPosition);
-			return this;
-		}
-
-		@Override
-		public long size() throws IOException {
-			return this.channel.size();
-		}
-
-		@Override
-		public FileChannel truncate(long size) throws IOException {
-			this.channel.truncate(size);
-			return this;
-		}
-
-		@Override
-		public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-			return this.channel.transferTo(position, count, target);
-		}
-
-		@Override
-		public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-			return this.channel.transferFrom(src, position, count);
-		}
-
-		@Override
-		public int read(ByteBuffer dst, long position) throws IOException {
-			return this.channel.read(dst, position);
-		}
-
-		@Override
-		public int write(ByteBuffer src, long position) throws IOException {
-			return this.channel.write(src, position);
-		}
-
-		@Override
-		public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-			return this.channel.map(mode, position, size);
-		}
-
-		@Override
-		public FileLock lock(long position, long size, boolean shared) throws IOException {
-			return this.channel.lock(position, size, shared);
-		}
-
-		@Override
-		public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-			return this.channel.tryLock(position, size, shared);
-		}
-
-		@Override
-		protected void implCloseChannel() throws IOException {
-			this.channel.close();
 		}
 
 	}
