@@ -118,7 +118,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * on disk and are read back from the journal when an operation leaves the store, so that a large queue does not
 	 * have to fit in the heap.
 	 */
-	@SuppressWarnings("StringOperationCanBeSimplified")
 	private static final String ON_DISK = new String();
 
 	/** Payloads read or written lately: a claimed operation is usually completed soon after. */

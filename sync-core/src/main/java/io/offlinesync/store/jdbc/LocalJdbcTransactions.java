@@ -24,21 +24,18 @@ final class LocalJdbcTransactions implements JdbcTransactions {
 			if (autoCommit) {
 				connection.setAutoCommit(false);
 			}
+			T result;
 			try {
-				T result = work.run(connection);
+				result = work.run(connection);
 				connection.commit();
-				return result;
 			}
 			catch (SQLException | RuntimeException | Error ex) {
 				rollback(connection, ex);
+				restoreAutoCommit(connection, autoCommit, ex);
 				throw ex;
 			}
-			finally {
-				if (autoCommit) {
-					// A pooled connection goes back as it came.
-					connection.setAutoCommit(true);
-				}
-			}
+			restoreAutoCommit(connection, autoCommit, null);
+			return result;
 		}
 	}
 
@@ -49,6 +46,25 @@ final class LocalJdbcTransactions implements JdbcTransactions {
 				connection.setAutoCommit(true);
 			}
 			return work.run(connection);
+		}
+	}
+
+	/**
+	 * A pooled connection goes back as it came. After a failure, a failure to restore it must not hide the first one.
+	 */
+	private static void restoreAutoCommit(Connection connection, boolean autoCommit, Throwable failure)
+			throws SQLException {
+		if (!autoCommit) {
+			return;
+		}
+		try {
+			connection.setAutoCommit(true);
+		}
+		catch (SQLException ex) {
+			if (failure == null) {
+				throw ex;
+			}
+			failure.addSuppressed(ex);
 		}
 	}
 
