@@ -151,8 +151,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			List<Operation> completed = new ArrayList<>(claimed.size());
 			for (Operation operation : claimed) {
 				Operation current = this.index.get(operation.id());
-				if (current != null && current.status() == OperationStatus.IN_FLIGHT
-						&& current.claimToken().equals(operation.claimToken())) {
+				if (Transitions.holdsClaim(current, operation.claimToken())) {
 					completed.add(Transitions.complete(current, operation.claimToken(), now));
 				}
 			}

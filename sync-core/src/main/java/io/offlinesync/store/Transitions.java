@@ -166,6 +166,18 @@ public final class Transitions {
 		}
 	}
 
+	/**
+	 * Whether a caller with this token holds the current claim of an operation: the check every completion, failure
+	 * and release makes, for callers that skip an operation instead of refusing it.
+	 * @param operation the current state, or {@literal null} if it is gone
+	 * @param claimToken the caller's claim token
+	 * @return whether it is in flight under that token
+	 */
+	public static boolean holdsClaim(Operation operation, String claimToken) {
+		return operation != null && operation.status() == OperationStatus.IN_FLIGHT
+				&& operation.claimToken().equals(claimToken);
+	}
+
 	private static void requireClaim(Operation operation, String claimToken, String action) {
 		if (operation.status() != OperationStatus.IN_FLIGHT) {
 			throw new OperationStateException("Cannot " + action + " operation '" + operation.id()

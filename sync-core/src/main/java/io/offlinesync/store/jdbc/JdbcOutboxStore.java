@@ -376,8 +376,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 				List<Operation> changed = new ArrayList<>(claimed.size());
 				for (Operation operation : claimed) {
 					Operation current = selectOne(connection, this.lockByIdSql, operation.id());
-					if (current != null && current.status() == OperationStatus.IN_FLIGHT
-							&& current.claimToken().equals(operation.claimToken())) {
+					if (Transitions.holdsClaim(current, operation.claimToken())) {
 						changed.add(Transitions.complete(current, operation.claimToken(), at));
 					}
 				}
