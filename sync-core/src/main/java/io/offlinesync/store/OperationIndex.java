@@ -31,11 +31,16 @@ import io.offlinesync.OutboxStats;
  */
 public final class OperationIndex {
 
-	private static final Comparator<Operation> BY_NEXT_ATTEMPT = Comparator.comparing(Operation::nextAttemptAt)
-		.thenComparing(Operation::id);
+	// Written out rather than composed with Comparator.comparing: every enqueue and claim runs them.
+	private static final Comparator<Operation> BY_NEXT_ATTEMPT = (a, b) -> {
+		int byTime = a.nextAttemptAt().compareTo(b.nextAttemptAt());
+		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
+	};
 
-	private static final Comparator<Operation> BY_UPDATED = Comparator.comparing(Operation::updatedAt)
-		.thenComparing(Operation::id);
+	private static final Comparator<Operation> BY_UPDATED = (a, b) -> {
+		int byTime = a.updatedAt().compareTo(b.updatedAt());
+		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
+	};
 
 	private final TreeMap<String, Operation> byId = new TreeMap<>();
 

@@ -47,7 +47,12 @@ import io.offlinesync.store.IndexedOutboxStore;
  * If a force fails, every change not yet durable is cut off the file and undone in memory, and the calls that made
  * them throw.
  *
- * <h2>Limits</h2> All operations, payloads included, live on the heap.
+ * <h2>Preallocation</h2> With fsync on, the journal is extended ahead of its records with line feeds, a megabyte at a
+ * time: forcing a write that does not change the file's length spares the file system a metadata update, which on
+ * ext4 nearly halves the cost of each force. The padding reads as blank lines; recovery ignores it (and line feeds
+ * or zero bytes after the last record), and closing the store cuts it off.
+ *
+ * <h2>Limits</h2> Every operation's state lives on the heap; payloads stay on disk (the last 512 used are cached).
  *
  * @since 0.1.0
  */
@@ -61,6 +66,22 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/** Compact once the journal holds more than twice the live operations plus this many records. */
 	static final long DEFAULT_COMPACTION_SLACK = 10_000;
+
+	/** How far the journal is extended ahead of its records, with fsync on. */
+	static final int PREALLOCATION = 1 << 20;
+
+	/** A write longer than this extends the journal by its own length only: padding it would double its bytes. */
+	private static final int PREALLOCATE_BELOW = PREALLOCATION / 16;
+
+	/** Line feeds written as padding, shared read-only. */
+	private static final ByteBuffer PADDING = ByteBuffer.allocateDirect(1 << 16);
+
+	static {
+		while (PADDING.hasRemaining()) {
+			PADDING.put((byte) '\n');
+		}
+		PADDING.flip();
+	}
 
 	/** Longest a group-commit leader waits for changes in progress to join its force. */
 	private static final long GROUP_COMMIT_WAIT_NANOS = 200_000;
@@ -96,7 +117,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private final JournalCodec codec = new JournalCodec();
 
-	/** Reused for every write; guarded by the store's monitor. */
+	/** The records of the insert the current thread is making, encoded before it took the monitor. */
+	private final ThreadLocal<EncodedInsert> encodedInserts = new ThreadLocal<>();
+
+	/** Reused for every write but inserts; guarded by the store's monitor. */
 	private JournalCodec.Buffer writeBuffer = new JournalCodec.Buffer(1 << 16);
 
 	private final FileChannel lockChannel;
@@ -105,7 +129,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private FileChannel channel;
 
+	/** Where the next record goes: the end of the last one. */
 	private long size;
+
+	/** The journal file's length: from {@code size} on, it holds padding only. */
+	private long allocated;
 
 	private long records;
 
@@ -240,13 +268,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		List<RecoveryReport.DroppedRecord> dropped = new ArrayList<>();
 		long read = 0;
 		SharedStrings shared = new SharedStrings();
+		long recordsEnd;
 		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
-			LineReader lines = new LineReader(in);
+			recordsEnd = endOfRecords(in);
+			LineReader lines = new LineReader(in, recordsEnd);
 			if (!lines.next()) {
 				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
 			}
 			checkHeader(lines);
 			while (lines.next()) {
+				if (lines.complete() && lines.length() == 0) {
+					continue;
+				}
 				if (!lines.complete()) {
 					dropped.add(new RecoveryReport.DroppedRecord(lines.offset(), lines.length(),
 							"torn last record (no line end)"));
@@ -289,9 +322,43 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		else {
 			this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
-			this.size = this.channel.size();
+			this.size = recordsEnd;
+			this.allocated = this.channel.size();
 			this.records = read;
 		}
+	}
+
+	/**
+	 * Where the records of a journal end: after the line feed of its last record, or after the last byte of a torn
+	 * one. What follows is padding (line feeds, or zero bytes where a crash kept padding from reaching the disk).
+	 */
+	static long endOfRecords(FileChannel in) throws IOException {
+		ByteBuffer block = ByteBuffer.allocate(1 << 16);
+		long end = in.size();
+		while (end > 0) {
+			int length = (int) Math.min(block.capacity(), end);
+			block.clear().limit(length);
+			long from = end - length;
+			while (block.hasRemaining()) {
+				if (in.read(block, from + block.position()) < 0) {
+					throw new IOException("the journal got shorter while it was read");
+				}
+			}
+			for (int i = length - 1; i >= 0; i--) {
+				byte b = block.get(i);
+				if (b != '\n' && b != 0) {
+					long last = from + i;
+					return (last + 1 < in.size() && lineFeedAt(in, last + 1)) ? last + 2 : last + 1;
+				}
+			}
+			end = from;
+		}
+		return 0;
+	}
+
+	private static boolean lineFeedAt(FileChannel in, long position) throws IOException {
+		ByteBuffer one = ByteBuffer.allocate(1);
+		return in.read(one, position) == 1 && one.get(0) == '\n';
 	}
 
 	private void checkHeader(LineReader lines) {
@@ -311,19 +378,49 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 	}
 
+	/**
+	 * New operations are encoded before the store's monitor is taken, so that concurrent enqueues encode in parallel
+	 * and hold the monitor only to append.
+	 */
+	@Override
+	public void insert(List<Operation> operations) {
+		JournalCodec.Buffer bytes = new JournalCodec.Buffer(operations.size() * 640);
+		long[] starts = new long[operations.size()];
+		for (int i = 0; i < starts.length; i++) {
+			starts[i] = bytes.length();
+			this.codec.put(operations.get(i), bytes);
+		}
+		this.encodedInserts.set(new EncodedInsert(operations, bytes, starts));
+		try {
+			super.insert(operations);
+		}
+		finally {
+			this.encodedInserts.remove();
+		}
+	}
+
 	@Override
 	protected long persist(List<Operation> upserts, List<String> removals) {
-		JournalCodec.Buffer bytes = this.writeBuffer;
-		bytes.clear();
-		// Every put record carries the whole operation, payload included, so that any intact one restores it.
-		long[] inserted = new long[upserts.size()];
-		for (int i = 0; i < upserts.size(); i++) {
-			Operation operation = upserts.get(i);
-			inserted[i] = (index().get(operation.id()) == null) ? bytes.length() : -1;
-			this.codec.put(materialized(operation), bytes);
+		EncodedInsert encoded = this.encodedInserts.get();
+		JournalCodec.Buffer bytes;
+		long[] inserted;
+		if (encoded != null && encoded.operations() == upserts && removals.isEmpty()) {
+			bytes = encoded.bytes();
+			inserted = encoded.starts();
 		}
-		for (String id : removals) {
-			this.codec.delete(id, bytes);
+		else {
+			bytes = this.writeBuffer;
+			bytes.clear();
+			// Every put record carries the whole operation, payload included, so that any intact one restores it.
+			inserted = new long[upserts.size()];
+			for (int i = 0; i < upserts.size(); i++) {
+				Operation operation = upserts.get(i);
+				inserted[i] = (index().get(operation.id()) == null) ? bytes.length() : -1;
+				this.codec.put(materialized(operation), bytes);
+			}
+			for (String id : removals) {
+				this.codec.delete(id, bytes);
+			}
 		}
 		long offset = this.size;
 		append(bytes.asByteBuffer());
@@ -332,7 +429,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				this.positions.put(upserts.get(i).id(), offset + inserted[i]);
 			}
 		}
-		if (bytes.length() > (1 << 20)) {
+		if (this.writeBuffer.length() > (1 << 20)) {
 			// Do not keep a huge buffer around after a large batch.
 			this.writeBuffer = new JournalCodec.Buffer(1 << 16);
 		}
@@ -448,7 +545,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					newestFirst.remove();
 				}
 				try {
-					this.channel.truncate(cutTo);
+					truncateTo(cutTo);
 				}
 				catch (IOException truncateFailure) {
 					cause.addSuppressed(truncateFailure);
@@ -636,6 +733,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						});
 						this.positions = moved;
 						this.size = written + tail;
+						this.allocated = this.size;
 						this.tailDirty = false;
 						markAllDurable();
 						return true;
@@ -692,7 +790,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		int length = data.remaining();
 		try {
 			if (this.tailDirty) {
-				this.channel.truncate(this.size);
+				truncateTo(this.size);
 				this.tailDirty = false;
 			}
 			long position = this.size;
@@ -700,12 +798,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				position += this.channel.write(data, position);
 			}
 			this.size += length;
+			this.allocated = Math.max(this.allocated, this.size);
 		}
 		catch (IOException ex) {
 			// Cut off whatever part did reach the file, so that disk stays equal to memory.
 			this.tailDirty = true;
 			try {
-				this.channel.truncate(this.size);
+				truncateTo(this.size);
 				this.tailDirty = false;
 			}
 			catch (IOException truncateFailure) {
@@ -714,6 +813,42 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			throw new StoreException("Could not write to the outbox journal '" + this.journal + "' (" + ex
 					+ "); the change was not stored", ex);
 		}
+		if (this.fsync && this.allocated == this.size && length < PREALLOCATE_BELOW) {
+			preallocate();
+		}
+	}
+
+	/**
+	 * Extend the journal with padding, so that the forces of the next records do not change its length. Optional:
+	 * if it fails (a full disk), what was written of it is cut off again and records are appended as they come.
+	 */
+	private void preallocate() {
+		long position = this.allocated;
+		long end = this.size + PREALLOCATION;
+		try {
+			while (position < end) {
+				ByteBuffer padding = PADDING.duplicate();
+				padding.limit((int) Math.min(padding.capacity(), end - position));
+				position += this.channel.write(padding, position);
+			}
+			this.allocated = end;
+		}
+		catch (IOException ex) {
+			logger.log(System.Logger.Level.DEBUG, "Could not extend " + this.journal + " ahead of its records", ex);
+			try {
+				truncateTo(this.size);
+			}
+			catch (IOException truncateFailure) {
+				// Whatever reached the file is padding too.
+				this.allocated = position;
+			}
+		}
+	}
+
+	/** Cut the journal file to a length; whatever was allocated after it is gone. */
+	private void truncateTo(long length) throws IOException {
+		this.channel.truncate(length);
+		this.allocated = length;
 	}
 
 	/**
@@ -750,6 +885,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 		this.size = written;
+		this.allocated = written;
 		this.records = index().size();
 		this.tailDirty = false;
 		markAllDurable();
@@ -837,6 +973,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	protected void onClose() {
 		try {
 			if (this.channel != null) {
+				if (this.allocated > this.size && !this.tailDirty) {
+					// Leave no padding behind: a closed journal ends with its last record.
+					this.channel.truncate(this.size);
+				}
 				this.channel.close();
 			}
 		}
@@ -855,6 +995,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	@Override
 	public String toString() {
 		return "FileOutboxStore[" + this.directory + "]";
+	}
+
+	/** The records of new operations, and where each begins in them. */
+	private record EncodedInsert(List<Operation> operations, JournalCodec.Buffer bytes, long[] starts) {
 	}
 
 	/** The previous state of each id a write changed ({@literal null}: it did not exist), and where it began. */
@@ -919,8 +1063,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 		private boolean complete;
 
-		LineReader(FileChannel in) {
+		/** Bytes left to read up to the end given. */
+		private long unread;
+
+		LineReader(FileChannel in, long end) {
 			this.in = in;
+			this.unread = end;
 			this.chunk.flip();
 		}
 
@@ -931,8 +1079,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			while (true) {
 				if (!this.chunk.hasRemaining()) {
 					this.chunk.clear();
-					int read = this.in.read(this.chunk);
+					this.chunk.limit((int) Math.min(this.chunk.capacity(), this.unread));
+					int read = (this.unread > 0) ? this.in.read(this.chunk) : -1;
 					this.chunk.flip();
+					this.unread -= Math.max(read, 0);
 					if (read <= 0) {
 						this.complete = false;
 						return this.length > 0;

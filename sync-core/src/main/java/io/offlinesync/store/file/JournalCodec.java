@@ -29,6 +29,11 @@ final class JournalCodec {
 
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+	/** Days of the years 1000 to 9999, which {@link Instant#toString()} writes with four digits and no sign. */
+	private static final long FIRST_FAST_DAY = java.time.LocalDate.of(1000, 1, 1).toEpochDay();
+
+	private static final long LAST_FAST_DAY = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
+
 	private final JsonMapper mapper = JsonMapper.builder().build();
 
 	byte[] header() {
@@ -75,7 +80,7 @@ final class JournalCodec {
 		int start = out.beginLine();
 		out.ascii("{\"type\":\"put\",\"op\":{\"id\":").string(operation.id());
 		out.ascii(",\"status\":\"").ascii(operation.status().name()).ascii("\",\"attempt\":");
-		out.ascii(Integer.toString(operation.attempt()));
+		out.number(operation.attempt());
 		out.ascii(",\"kind\":").string(operation.kind());
 		out.ascii(",\"target\":").string(operation.target());
 		out.ascii(",\"payload\":").string(operation.payload());
@@ -97,14 +102,28 @@ final class JournalCodec {
 		optional(out, "orderingKey", operation.orderingKey());
 		optional(out, "lastError", operation.lastError());
 		optional(out, "claimToken", operation.claimToken());
-		// At enqueue the three instants are one: format it once.
-		String created = operation.createdAt().toString();
-		String next = operation.nextAttemptAt().equals(operation.createdAt()) ? created
-				: operation.nextAttemptAt().toString();
-		String updated = operation.updatedAt().equals(operation.createdAt()) ? created
-				: operation.updatedAt().toString();
-		out.ascii(",\"nextAttemptAt\":\"").ascii(next).ascii("\",\"createdAt\":\"").ascii(created);
-		out.ascii("\",\"updatedAt\":\"").ascii(updated).ascii("\"}}");
+		// At enqueue the three instants are one: the later ones copy the first one's text.
+		out.ascii(",\"nextAttemptAt\":\"");
+		int nextStart = out.length();
+		out.instant(operation.nextAttemptAt());
+		int nextEnd = out.length();
+		out.ascii("\",\"createdAt\":\"");
+		int createdStart = out.length();
+		if (operation.createdAt().equals(operation.nextAttemptAt())) {
+			out.copy(nextStart, nextEnd);
+		}
+		else {
+			out.instant(operation.createdAt());
+		}
+		int createdEnd = out.length();
+		out.ascii("\",\"updatedAt\":\"");
+		if (operation.updatedAt().equals(operation.createdAt())) {
+			out.copy(createdStart, createdEnd);
+		}
+		else {
+			out.instant(operation.updatedAt());
+		}
+		out.ascii("\"}}");
 		out.endLine(start);
 	}
 
@@ -345,6 +364,69 @@ final class JournalCodec {
 			for (int i = 0; i < n; i++) {
 				this.bytes[this.length++] = (byte) text.charAt(i);
 			}
+			return this;
+		}
+
+		/**
+		 * Append an instant as {@link Instant#toString()} writes it, without going through
+		 * {@code DateTimeFormatter}: every record carries three.
+		 */
+		Buffer instant(Instant instant) {
+			long days = Math.floorDiv(instant.getEpochSecond(), 86_400);
+			if (days < FIRST_FAST_DAY || days > LAST_FAST_DAY) {
+				return ascii(instant.toString());
+			}
+			int secondOfDay = (int) Math.floorMod(instant.getEpochSecond(), 86_400);
+			java.time.LocalDate date = java.time.LocalDate.ofEpochDay(days);
+			ensure(30);
+			digits(date.getYear(), 4).ascii('-').digits(date.getMonthValue(), 2).ascii('-');
+			digits(date.getDayOfMonth(), 2).ascii('T').digits(secondOfDay / 3_600, 2).ascii(':');
+			digits(secondOfDay / 60 % 60, 2).ascii(':').digits(secondOfDay % 60, 2);
+			int nanos = instant.getNano();
+			if (nanos != 0) {
+				ascii('.');
+				if (nanos % 1_000_000 == 0) {
+					digits(nanos / 1_000_000, 3);
+				}
+				else if (nanos % 1_000 == 0) {
+					digits(nanos / 1_000, 6);
+				}
+				else {
+					digits(nanos, 9);
+				}
+			}
+			return ascii('Z');
+		}
+
+		/** Append a copy of bytes already in this buffer. */
+		void copy(int from, int to) {
+			ensure(to - from);
+			System.arraycopy(this.bytes, from, this.bytes, this.length, to - from);
+			this.length += to - from;
+		}
+
+		/** Append a non-negative number in decimal. */
+		Buffer number(int value) {
+			int width = 1;
+			for (int rest = value / 10; rest > 0; rest /= 10) {
+				width++;
+			}
+			ensure(width);
+			return digits(value, width);
+		}
+
+		private Buffer ascii(char c) {
+			this.bytes[this.length++] = (byte) c;
+			return this;
+		}
+
+		/** Write a non-negative number with exactly {@code width} digits; room must have been ensured. */
+		private Buffer digits(int value, int width) {
+			for (int i = this.length + width - 1; i >= this.length; i--) {
+				this.bytes[i] = (byte) ('0' + value % 10);
+				value /= 10;
+			}
+			this.length += width;
 			return this;
 		}
 

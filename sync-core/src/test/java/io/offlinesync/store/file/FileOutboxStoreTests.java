@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
@@ -62,6 +64,11 @@ class FileOutboxStoreTests {
 
 	private static Path journal(Path dir) {
 		return dir.resolve(FileOutboxStore.JOURNAL);
+	}
+
+	/** The journal's lines without the blank ones an open store pads it with. */
+	private static List<String> recordLines(Path dir) throws IOException {
+		return Files.readAllLines(journal(dir)).stream().filter((line) -> !line.isEmpty()).toList();
 	}
 
 	/** @return the end offset (after the line feed) of the header and of each record */
@@ -258,18 +265,18 @@ class FileOutboxStoreTests {
 			}
 			assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
 			assertThat(compacting.get()).as("compacting thread").isNotSameAs(Thread.currentThread());
-			long linesWhileCompacting = Files.readAllLines(journal(this.directory)).size();
+			long linesWhileCompacting = recordLines(this.directory).size();
 
 			// The compaction is held mid-way; changes go on, durably, and land in the journal it will replace.
 			Operation pending = outbox.enqueue("http.post", "/b", "during compaction");
 			Operation claimed = outbox.claim(outbox.enqueue("http.post", "/b", "claimed during compaction").id());
-			assertThat(Files.readAllLines(journal(this.directory))).hasSize((int) linesWhileCompacting + 3);
+			assertThat(recordLines(this.directory)).hasSize((int) linesWhileCompacting + 3);
 
 			letCompactionWrite.countDown();
 			store.awaitCompaction();
 			inMemory = contents(store);
 			assertThat(inMemory).contains(pending, claimed);
-			assertThat(Files.readAllLines(journal(this.directory)).size()).as("compacted")
+			assertThat(recordLines(this.directory).size()).as("compacted")
 				.isLessThan((int) linesWhileCompacting);
 			outbox.markDone(claimed);
 			inMemory = contents(store);
@@ -305,7 +312,7 @@ class FileOutboxStoreTests {
 			Operation last = outbox.enqueue("http.post", "/a", "after the purge");
 			payloads.put(last.id(), last.payload());
 			store.awaitCompaction();
-			assertThat(Files.readAllLines(journal(this.directory)).size()).as("compacted").isLessThan(2_000);
+			assertThat(recordLines(this.directory).size()).as("compacted").isLessThan(2_000);
 			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
 		}
 		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
@@ -321,13 +328,13 @@ class FileOutboxStoreTests {
 			for (int i = 0; i < count; i++) {
 				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
 			}
-			assertThat(Files.readAllLines(journal(this.directory))).hasSize(1 + 3 * count);
+			assertThat(recordLines(this.directory)).hasSize(1 + 3 * count);
 			this.clock.advance(java.time.Duration.ofDays(1));
 			assertThat(outbox.purgeDone(java.time.Duration.ofHours(1))).isEqualTo(count);
 			Operation kept = outbox.enqueue("http.post", "/a", "kept");
 			store.awaitCompaction();
 			// 16,000 records were written; compaction rewrote the journal to its one live operation.
-			assertThat(Files.readAllLines(journal(this.directory))).hasSize(2)
+			assertThat(recordLines(this.directory)).hasSize(2)
 				.last()
 				.asString()
 				.contains(kept.id());
@@ -341,9 +348,78 @@ class FileOutboxStoreTests {
 	}
 
 	@Test
+	void anOpenStorePadsItsJournalAheadOfTheRecordsAndClosingCutsThePaddingOff() throws IOException {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			Operation pending = outboxOn(store).enqueue("http.post", "/a", "padded");
+			byte[] open = Files.readAllBytes(journal(this.directory));
+			int recordsEnd = lineEnds(open).get(1);
+			assertThat(open.length).isGreaterThanOrEqualTo(recordsEnd + FileOutboxStore.PREALLOCATION);
+			assertThat(Arrays.copyOfRange(open, recordsEnd, open.length)).containsOnly((byte) '\n');
+			// A copy taken now is what a crash would leave: it opens cleanly, with the operation.
+			Path crashImage = this.directory.resolve("crash-image");
+			Files.createDirectories(crashImage);
+			Files.write(journal(crashImage), open);
+			try (FileOutboxStore copy = FileOutboxStore.open(crashImage)) {
+				assertThat(copy.recovery().isClean()).isTrue();
+				assertThat(contents(copy)).containsExactly(pending);
+			}
+		}
+		byte[] closed = Files.readAllBytes(journal(this.directory));
+		assertThat(lineEnds(closed)).hasSize(2).last().isEqualTo(closed.length);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "line feeds", "zero bytes", "line feeds then zero bytes" })
+	void paddingAfterTheRecordsIsNotDamageAndNewRecordsGoBeforeIt(String padding) throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		byte[] padded = Arrays.copyOf(bytes, bytes.length + 5_000);
+		switch (padding) {
+			case "line feeds" -> Arrays.fill(padded, bytes.length, padded.length, (byte) '\n');
+			case "zero bytes" -> Arrays.fill(padded, bytes.length, padded.length, (byte) 0);
+			default -> Arrays.fill(padded, bytes.length, bytes.length + 100, (byte) '\n');
+		}
+		Files.write(journal(this.directory), padded);
+		Operation added;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+			assertThat(store.recovery().recordsRead()).isEqualTo(records.size());
+			assertThat(contents(store)).containsExactlyElementsOf(replay(records).values());
+			added = outboxOn(store).enqueue("http.post", "/after", "after the padding");
+		}
+		byte[] after = Files.readAllBytes(journal(this.directory));
+		assertThat(Arrays.copyOf(after, bytes.length)).isEqualTo(bytes);
+		assertThat(lineEnds(after)).hasSize(lineEnds(bytes).size() + 1).last().isEqualTo(after.length);
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.recovery().isClean()).isTrue();
+			assertThat(contents(reopened)).hasSize(replay(records).size() + 1).contains(added);
+		}
+	}
+
+	@ParameterizedTest(name = "torn record followed by {0}")
+	@ValueSource(strings = { "line feeds", "zero bytes" })
+	void aTornRecordBeforeThePaddingIsDroppedAndReported(String padding) throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		int lastStart = ends.get(ends.size() - 2);
+		int tornEnd = lastStart + (bytes.length - lastStart) / 2;
+		byte[] torn = Arrays.copyOf(bytes, tornEnd + 1_000);
+		Arrays.fill(torn, tornEnd, torn.length, padding.equals("zero bytes") ? (byte) 0 : (byte) '\n');
+		Files.write(journal(this.directory), torn);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(contents(store))
+				.containsExactlyElementsOf(replay(records.subList(0, records.size() - 1)).values());
+			assertThat(store.recovery().dropped()).singleElement()
+				.satisfies((dropped) -> assertThat(dropped.offset()).isEqualTo(lastStart));
+			assertThat(store.recovery().damagedCopy()).isPresent();
+		}
+	}
+
+	@Test
 	void theJournalIsReadableText() throws IOException {
 		writeSmallJournal(this.directory);
-		List<String> lines = Files.readAllLines(journal(this.directory));
+		List<String> lines = recordLines(this.directory);
 		assertThat(lines.get(0)).isEqualTo("{\"format\":\"offline-sync-journal\",\"version\":1}");
 		assertThat(lines.get(1)).matches("[0-9a-f]{8} \\{\"type\":\"put\",\"op\":\\{\"id\":\"[0-9a-f-]{36}\","
 				+ "\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"http.post\",\"target\":\"/a\",.*");

@@ -15,6 +15,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class JournalCodecTests {
 
+	/** Whole seconds, or a fraction of milli, micro or nano precision, alike. */
+	private static int randomNanos(Random random) {
+		return switch (random.nextInt(4)) {
+			case 0 -> 0;
+			case 1 -> random.nextInt(1_000) * 1_000_000;
+			case 2 -> random.nextInt(1_000_000) * 1_000;
+			default -> random.nextInt(1_000_000_000);
+		};
+	}
+
 	@ParameterizedTest
 	@ValueSource(longs = { 1, 2, 3 })
 	void instantsParseBackExactlyAsTheyWereWritten(long seed) {
@@ -22,12 +32,7 @@ class JournalCodecTests {
 		for (int i = 0; i < 20_000; i++) {
 			// From 1970 to 2100, at second, milli, micro and nano precision.
 			long seconds = (long) (random.nextDouble() * 4_102_444_800L);
-			int nanos = switch (random.nextInt(4)) {
-				case 0 -> 0;
-				case 1 -> random.nextInt(1_000) * 1_000_000;
-				case 2 -> random.nextInt(1_000_000) * 1_000;
-				default -> random.nextInt(1_000_000_000);
-			};
+			int nanos = randomNanos(random);
 			Instant instant = Instant.ofEpochSecond(seconds, nanos);
 			assertThat(JournalCodec.parseInstant(instant.toString())).as(instant.toString()).isEqualTo(instant);
 		}
@@ -37,6 +42,23 @@ class JournalCodecTests {
 		}
 	}
 
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3 })
+	void instantsAreWrittenExactlyAsInstantToStringWritesThem(long seed) {
+		Random random = new Random(seed);
+		JournalCodec.Buffer buffer = new JournalCodec.Buffer(64);
+		for (int i = 0; i < 20_000; i++) {
+			// Years -5000 to 15000, so that both the fast path and its fallback run, at every precision.
+			long seconds = (long) ((random.nextDouble() - 0.344) * 630_000_000_000L);
+			int nanos = randomNanos(random);
+			Instant instant = Instant.ofEpochSecond(seconds, nanos);
+			buffer.clear();
+			buffer.instant(instant);
+			String written = new String(buffer.asByteBuffer().array(), 0, buffer.length(),
+					java.nio.charset.StandardCharsets.US_ASCII);
+			assertThat(written).isEqualTo(instant.toString());
+		}
+	}
 
 	private final JournalCodec codec = new JournalCodec();
 
