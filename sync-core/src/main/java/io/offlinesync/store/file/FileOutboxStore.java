@@ -135,6 +135,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	/** The journal file's length: from {@code size} on, it holds padding only. */
 	private long allocated;
 
+	/** After a failed preallocation, the size from which to try again. */
+	private long preallocateAgainAt;
+
 	private long records;
 
 	private boolean tailDirty;
@@ -734,6 +737,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						this.positions = moved;
 						this.size = written + tail;
 						this.allocated = this.size;
+						this.preallocateAgainAt = 0;
 						this.tailDirty = false;
 						markAllDurable();
 						return true;
@@ -813,7 +817,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			throw new StoreException("Could not write to the outbox journal '" + this.journal + "' (" + ex
 					+ "); the change was not stored", ex);
 		}
-		if (this.fsync && this.allocated == this.size && length < PREALLOCATE_BELOW) {
+		if (this.fsync && this.allocated == this.size && length < PREALLOCATE_BELOW
+				&& this.size >= this.preallocateAgainAt) {
 			preallocate();
 		}
 	}
@@ -835,6 +840,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		catch (IOException ex) {
 			logger.log(System.Logger.Level.DEBUG, "Could not extend " + this.journal + " ahead of its records", ex);
+			// Space is short: do not try again with every record.
+			this.preallocateAgainAt = this.size + PREALLOCATION;
 			try {
 				truncateTo(this.size);
 			}
@@ -886,6 +893,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 		this.size = written;
 		this.allocated = written;
+		this.preallocateAgainAt = 0;
 		this.records = index().size();
 		this.tailDirty = false;
 		markAllDurable();

@@ -8,9 +8,11 @@ import io.offlinesync.Outbox;
 import io.offlinesync.StoreLockedException;
 
 /**
- * The child process of the crash tests. {@code enqueue DIR THREADS}: enqueue from several threads for ever and
- * print {@code ACK <id> <payload>} after each enqueue returns, until killed. {@code open DIR}: try to open the
- * store and exit 3 if it is locked.
+ * The child process of the tests with a real process. {@code enqueue DIR THREADS RUN}: enqueue from several threads
+ * for ever and print {@code ACK <id> <payload>} after each enqueue returns, until killed. {@code open DIR}: try to
+ * open the store and exit 3 if it is locked. {@code fill DIR THREADS}: enqueue from several threads until writes
+ * fail (the parent limits the file size), printing {@code ACK <id> <payload>} and {@code FAIL <message>}, then
+ * {@code STORED <count>} for what the open store holds, and close it.
  */
 public final class CrashChild {
 
@@ -30,6 +32,10 @@ public final class CrashChild {
 			}
 		}
 		int threads = Integer.parseInt(args[2]);
+		if (args[0].equals("fill")) {
+			fill(directory, threads);
+			return;
+		}
 		String run = args[3];
 		PrintStream out = System.out;
 		FileOutboxStore store = FileOutboxStore.open(directory);
@@ -50,6 +56,43 @@ public final class CrashChild {
 			});
 			writer.start();
 		}
+	}
+
+	private static void fill(Path directory, int threads) throws InterruptedException {
+		PrintStream out = System.out;
+		try (FileOutboxStore store = FileOutboxStore.open(directory)) {
+			Outbox outbox = new Outbox(store);
+			java.util.List<Thread> writers = new java.util.ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				int thread = t;
+				Thread writer = new Thread(() -> {
+					// Keep going a little after the first failure: later writes must fail as cleanly.
+					int failures = 0;
+					for (int i = 0; failures < 5; i++) {
+						String payload = "fill-" + thread + "-" + i + "-" + "x".repeat(200);
+						try {
+							Operation operation = outbox.enqueue("http.post", "/fill", payload);
+							synchronized (out) {
+								out.println("ACK " + operation.id() + " " + payload);
+							}
+						}
+						catch (io.offlinesync.StoreException ex) {
+							failures++;
+							synchronized (out) {
+								out.println("FAIL " + ex.getMessage());
+							}
+						}
+					}
+				});
+				writer.start();
+				writers.add(writer);
+			}
+			for (Thread writer : writers) {
+				writer.join();
+			}
+			out.println("STORED " + store.stats().total());
+		}
+		out.flush();
 	}
 
 }

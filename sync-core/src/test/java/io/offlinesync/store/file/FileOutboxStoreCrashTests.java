@@ -113,12 +113,16 @@ class FileOutboxStoreCrashTests {
 		return new HashMap<>(acks);
 	}
 
-	private static ProcessBuilder childJvm(String... args) {
+	static ProcessBuilder childJvm(String... args) {
+		return new ProcessBuilder(childCommand(args));
+	}
+
+	static List<String> childCommand(String... args) {
 		String java = ProcessHandle.current().info().command().orElse("java");
 		List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
 				System.getProperty("java.class.path"), CrashChild.class.getName()));
 		command.addAll(List.of(args));
-		return new ProcessBuilder(command);
+		return command;
 	}
 
 }
