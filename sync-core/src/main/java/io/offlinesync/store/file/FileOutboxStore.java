@@ -120,6 +120,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	/** The records of the insert the current thread is making, encoded before it took the monitor. */
 	private final ThreadLocal<EncodedInsert> encodedInserts = new ThreadLocal<>();
 
+	/** Each thread encodes its inserts into a buffer of its own, reused while it stays small (warm in the cache). */
+	private final ThreadLocal<JournalCodec.Buffer> insertBuffers = ThreadLocal
+		.withInitial(() -> new JournalCodec.Buffer(1 << 16));
+
 	/** Reused for every write but inserts; guarded by the store's monitor. */
 	private JournalCodec.Buffer writeBuffer = new JournalCodec.Buffer(1 << 16);
 
@@ -387,7 +391,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	@Override
 	public void insert(List<Operation> operations) {
-		JournalCodec.Buffer bytes = new JournalCodec.Buffer(operations.size() * 640);
+		JournalCodec.Buffer bytes = this.insertBuffers.get();
+		bytes.clear();
 		long[] starts = new long[operations.size()];
 		for (int i = 0; i < starts.length; i++) {
 			starts[i] = bytes.length();
@@ -399,6 +404,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		finally {
 			this.encodedInserts.remove();
+			if (bytes.length() > (1 << 20)) {
+				this.insertBuffers.remove();
+			}
 		}
 	}
 

@@ -21,7 +21,7 @@ final class PayloadPositions {
 	 */
 	long get(String id) {
 		int mask = this.ids.length - 1;
-		for (int slot = spread(id.hashCode()) & mask;; slot = (slot + 1) & mask) {
+		for (int slot = slotOf(id);; slot = (slot + 1) & mask) {
 			String present = this.ids[slot];
 			if (present == null) {
 				return -1;
@@ -37,7 +37,7 @@ final class PayloadPositions {
 			grow();
 		}
 		int mask = this.ids.length - 1;
-		for (int slot = spread(id.hashCode()) & mask;; slot = (slot + 1) & mask) {
+		for (int slot = slotOf(id);; slot = (slot + 1) & mask) {
 			String present = this.ids[slot];
 			if (present == null) {
 				this.ids[slot] = id;
@@ -77,8 +77,13 @@ final class PayloadPositions {
 		}
 	}
 
-	private static int spread(int hash) {
-		return hash ^ (hash >>> 16);
+	/**
+	 * Fibonacci hashing: the ids of one instance differ mostly in their last characters, which moves
+	 * {@link String#hashCode()} by small steps; multiplying and taking the high bits scatters them, where the low bits
+	 * alone would fill neighbouring slots and make linear probing walk long runs.
+	 */
+	private int slotOf(String id) {
+		return (int) ((id.hashCode() * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(this.ids.length)));
 	}
 
 }

@@ -1,0 +1,42 @@
+package io.offlinesync.store.file;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PayloadPositionsTests {
+
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3 })
+	void holdsEveryIdThroughGrowthAndOverwrites(long seed) {
+		Random random = new Random(seed);
+		PayloadPositions positions = new PayloadPositions();
+		Map<String, Long> expected = new HashMap<>();
+		for (int i = 0; i < 50_000; i++) {
+			// Mostly ids like the creation-ordered ones of one instance, which differ in their last characters.
+			String id = (random.nextInt(10) == 0) ? Long.toHexString(random.nextLong())
+					: String.format("01a213e0-12a0-70ae-a465-%012x", i);
+			long position = random.nextInt(Integer.MAX_VALUE) * 3L;
+			positions.put(id, position);
+			expected.put(id, position);
+			if (random.nextInt(5) == 0) {
+				// A later record of an earlier operation moves it.
+				String earlier = expected.keySet().iterator().next();
+				positions.put(earlier, position + 1);
+				expected.put(earlier, position + 1);
+			}
+		}
+		assertThat(positions.size()).isEqualTo(expected.size());
+		expected.forEach((id, position) -> assertThat(positions.get(id)).as(id).isEqualTo(position));
+		assertThat(positions.get("not-an-id")).isEqualTo(-1);
+		Map<String, Long> visited = new HashMap<>();
+		positions.forEach(visited::put);
+		assertThat(visited).isEqualTo(expected);
+	}
+
+}
