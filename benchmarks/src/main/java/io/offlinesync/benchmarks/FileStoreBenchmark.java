@@ -41,11 +41,17 @@ public final class FileStoreBenchmark {
 
 		double raw = rawFsyncRate(fresh(root, "raw"), seconds);
 		row("raw: 256-byte write + force, 1 thread", raw, "baseline");
+		double preallocated = BareGroupCommit.rate(fresh(root, "bare-1").resolve("bare.bin"), 1, seconds);
+		row("  reference: 560-byte write + force, preallocated", preallocated,
+				String.format("%.2f x raw: a file that does not grow", preallocated / raw));
 		double one = enqueueRate(fresh(root, "t1"), 1, seconds);
 		row("enqueue, 1 thread", one, String.format("%.0f %% of raw (target >= 80 %%)", 100 * one / raw));
 		double eight = enqueueRate(fresh(root, "t8"), 8, seconds);
 		row("enqueue, 8 threads", eight,
 				String.format("%.2f x 8 x raw (target >= 0.60)", eight / (8 * raw)));
+		double bare = BareGroupCommit.rate(fresh(root, "bare").resolve("bare.bin"), 8, seconds);
+		row("  reference: bare group commit, 8 threads", bare,
+				String.format("%.2f x 8 x raw: the protocol alone, no store work", bare / (8 * raw)));
 		double sixtyFour = enqueueRate(fresh(root, "t64"), 64, seconds);
 		row("enqueue, 64 threads", sixtyFour, "target >= 50,000 ops/s");
 		double batches = enqueueAllRate(fresh(root, "batch"), seconds);

@@ -96,9 +96,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private final ChannelOpener opener;
 
-	/** Group commit: what was written and what is durable, guarded by {@code syncState}. */
+	/** Group commit: what is durable and who forces, guarded by {@code syncState}. */
 	private final Object syncState = new Object();
 
+	/** How many writes were appended; written under the store's monitor only. */
 	private volatile long writtenSeq;
 
 	private volatile long durableSeq;
@@ -278,37 +279,46 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		long recordsEnd;
 		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
 			recordsEnd = endOfRecords(in);
+			// A record with a payload of a few hundred bytes takes about 550; sized so, the map rarely grows.
+			this.positions = new PayloadPositions((int) Math.min(recordsEnd / 550, 1 << 24));
 			LineReader lines = new LineReader(in, recordsEnd);
 			if (!lines.next()) {
 				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
 			}
 			checkHeader(lines);
-			while (lines.next()) {
-				if (lines.complete() && lines.length() == 0) {
-					continue;
-				}
-				if (!lines.complete()) {
-					dropped.add(new RecoveryReport.DroppedRecord(lines.offset(), lines.length(),
-							"torn last record (no line end)"));
-					break;
-				}
-				try {
-					Object record = this.codec.decode(lines.buffer(), lines.length(), ON_DISK);
-					if (record instanceof Operation operation) {
-						index().put(operation.toBuilder()
-							.kind(shared.canonical(operation.kind()))
-							.target(shared.canonical(operation.target()))
-							.build());
-						this.positions.put(operation.id(), lines.offset());
+			// Records are decoded in parallel, a batch of lines at a time, and applied in journal order here.
+			ParallelDecoder decoder = new ParallelDecoder(this.codec);
+			try {
+				RecoveryReport.DroppedRecord torn = null;
+				LineBatch batch = new LineBatch();
+				while (lines.next()) {
+					if (lines.complete() && lines.length() == 0) {
+						continue;
 					}
-					else {
-						index().remove((String) record);
+					if (!lines.complete()) {
+						torn = new RecoveryReport.DroppedRecord(lines.offset(), lines.length(),
+								"torn last record (no line end)");
+						break;
 					}
-					read++;
+					batch.add(lines);
+					if (batch.isFull()) {
+						decoder.submit(batch);
+						batch = new LineBatch();
+						while (decoder.hasTooManyInFlight()) {
+							read += applyRecords(decoder.next(), shared, dropped);
+						}
+					}
 				}
-				catch (IllegalArgumentException ex) {
-					dropped.add(new RecoveryReport.DroppedRecord(lines.offset(), lines.length(), ex.getMessage()));
+				decoder.submit(batch);
+				while (decoder.hasInFlight()) {
+					read += applyRecords(decoder.next(), shared, dropped);
 				}
+				if (torn != null) {
+					dropped.add(torn);
+				}
+			}
+			finally {
+				decoder.close();
 			}
 		}
 		Path damagedCopy = null;
@@ -333,6 +343,34 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			this.allocated = this.channel.size();
 			this.records = read;
 		}
+	}
+
+	/**
+	 * Put the records of a decoded batch into the index, in order.
+	 * @return how many were intact
+	 */
+	private int applyRecords(LineBatch batch, SharedStrings shared, List<RecoveryReport.DroppedRecord> dropped) {
+		int intact = 0;
+		for (int i = 0; i < batch.count; i++) {
+			Object record = batch.decoded[i];
+			if (record instanceof Operation operation) {
+				index().put(operation.toBuilder()
+					.kind(shared.canonical(operation.kind()))
+					.target(shared.canonical(operation.target()))
+					.build());
+				this.positions.put(operation.id(), batch.offsets[i]);
+				intact++;
+			}
+			else if (record instanceof String deletedId) {
+				index().remove(deletedId);
+				intact++;
+			}
+			else {
+				dropped.add(new RecoveryReport.DroppedRecord(batch.offsets[i], batch.lengths[i],
+						((IllegalArgumentException) record).getMessage()));
+			}
+		}
+		return intact;
 	}
 
 	/**
@@ -453,14 +491,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		upserts.forEach((operation) -> ids.add(operation.id()));
 		ids.addAll(removals);
 		ids.forEach((id) -> previous.add(index().get(id)));
-		synchronized (this.syncState) {
-			while (!this.undo.isEmpty() && this.undo.peekFirst().seq() <= this.durableSeq) {
-				this.undo.pollFirst();
-			}
-			long seq = ++this.writtenSeq;
-			this.undo.addLast(new Undo(seq, ids, previous, offset));
-			return seq;
+		// Only appends write writtenSeq, all under the store's monitor; the group-commit waiters are not disturbed.
+		while (!this.undo.isEmpty() && this.undo.peekFirst().seq() <= this.durableSeq) {
+			this.undo.pollFirst();
 		}
+		long seq = this.writtenSeq + 1;
+		this.undo.addLast(new Undo(seq, ids, previous, offset));
+		this.writtenSeq = seq;
+		return seq;
 	}
 
 	/**
@@ -1058,6 +1096,127 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
+	}
+
+	/**
+	 * Lines of the journal copied out for decoding on another thread, and what each decoded to: an operation, the id
+	 * of a deletion, or the {@link IllegalArgumentException} naming its damage.
+	 */
+	static final class LineBatch {
+
+		private static final int LINES = 2_048;
+
+		private byte[] bytes = new byte[LINES * 600];
+
+		private int used;
+
+		private int count;
+
+		private final int[] starts = new int[LINES];
+
+		private final int[] lengths = new int[LINES];
+
+		private final long[] offsets = new long[LINES];
+
+		private final Object[] decoded = new Object[LINES];
+
+		void add(LineReader line) {
+			if (this.used + line.length() > this.bytes.length) {
+				this.bytes = java.util.Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.used + line.length()));
+			}
+			System.arraycopy(line.buffer(), 0, this.bytes, this.used, line.length());
+			this.starts[this.count] = this.used;
+			this.lengths[this.count] = line.length();
+			this.offsets[this.count] = line.offset();
+			this.used += line.length();
+			this.count++;
+		}
+
+		boolean isFull() {
+			return this.count == LINES;
+		}
+
+		LineBatch decode(JournalCodec codec) {
+			byte[] line = new byte[1024];
+			for (int i = 0; i < this.count; i++) {
+				if (line.length < this.lengths[i]) {
+					line = new byte[this.lengths[i]];
+				}
+				System.arraycopy(this.bytes, this.starts[i], line, 0, this.lengths[i]);
+				try {
+					Object record = codec.decode(line, this.lengths[i], ON_DISK);
+					if (record instanceof Operation operation) {
+						// Strings cache their hash: computed here, it spares the thread that fills the maps.
+						operation.id().hashCode();
+					}
+					this.decoded[i] = record;
+				}
+				catch (IllegalArgumentException ex) {
+					this.decoded[i] = ex;
+				}
+			}
+			this.bytes = null;
+			return this;
+		}
+
+	}
+
+	/**
+	 * Decodes batches of lines on a few threads and hands them back in the order they were submitted, keeping a
+	 * bounded number in flight.
+	 */
+	private static final class ParallelDecoder {
+
+		private final JournalCodec codec;
+
+		private final java.util.concurrent.ExecutorService workers;
+
+		private final int maxInFlight;
+
+		private final java.util.ArrayDeque<java.util.concurrent.Future<LineBatch>> inFlight = new java.util.ArrayDeque<>();
+
+		ParallelDecoder(JournalCodec codec) {
+			this.codec = codec;
+			int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+			this.maxInFlight = 2 * threads;
+			this.workers = java.util.concurrent.Executors.newFixedThreadPool(threads, (task) -> {
+				Thread thread = new Thread(task, "offline-sync-journal-decoder");
+				thread.setDaemon(true);
+				return thread;
+			});
+		}
+
+		void submit(LineBatch batch) {
+			if (batch.count > 0) {
+				this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec)));
+			}
+		}
+
+		boolean hasInFlight() {
+			return !this.inFlight.isEmpty();
+		}
+
+		boolean hasTooManyInFlight() {
+			return this.inFlight.size() > this.maxInFlight;
+		}
+
+		LineBatch next() throws IOException {
+			try {
+				return this.inFlight.removeFirst().get();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new java.io.InterruptedIOException("Interrupted while reading the journal");
+			}
+			catch (java.util.concurrent.ExecutionException ex) {
+				throw new IOException("Decoding the journal failed: " + ex.getCause(), ex.getCause());
+			}
+		}
+
+		void close() {
+			this.workers.shutdownNow();
+		}
+
 	}
 
 	/**

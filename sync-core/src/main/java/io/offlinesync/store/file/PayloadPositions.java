@@ -9,11 +9,22 @@ import java.util.function.ObjLongConsumer;
  */
 final class PayloadPositions {
 
-	private String[] ids = new String[1024];
+	private String[] ids;
 
-	private long[] positions = new long[1024];
+	private long[] positions;
 
 	private int size;
+
+	PayloadPositions() {
+		this(512);
+	}
+
+	/** @param expected how many entries to make room for before growing */
+	PayloadPositions(int expected) {
+		int capacity = Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1;
+		this.ids = new String[capacity];
+		this.positions = new long[capacity];
+	}
 
 	/**
 	 * @param id an operation id

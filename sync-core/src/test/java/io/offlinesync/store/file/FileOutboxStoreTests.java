@@ -89,7 +89,11 @@ class FileOutboxStoreTests {
 	}
 
 	private static List<Operation> contents(FileOutboxStore store) {
-		return store.list(Set.of(), null, 1_000);
+		return contents(store, 1_000);
+	}
+
+	private static List<Operation> contents(FileOutboxStore store, int limit) {
+		return store.list(Set.of(), null, limit);
 	}
 
 	@Test
@@ -344,6 +348,45 @@ class FileOutboxStoreTests {
 			assertThat(store.stats().total()).isEqualTo(1);
 			assertThat(Files.list(this.directory).map((path) -> path.getFileName().toString()))
 				.containsExactlyInAnyOrder(FileOutboxStore.JOURNAL, FileOutboxStore.LOCK);
+		}
+	}
+
+	@Test
+	void aJournalOfManyBatchesIsReadInOrderWithDamageInTheMiddleReportedInOrder() throws IOException {
+		// 4,500 records: more than two of the batches that opening decodes in parallel.
+		List<Operation> before;
+		List<Operation> enqueued = new ArrayList<>();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
+			Outbox outbox = outboxOn(store);
+			for (int i = 0; i < 3_000; i++) {
+				enqueued.add(outbox.enqueue("http.post", "/a", "op" + i));
+			}
+			List<Operation> claimed = new ArrayList<>();
+			for (int i = 0; i < 1_000; i++) {
+				claimed.add(outbox.claim(enqueued.get(i).id()));
+			}
+			for (int i = 0; i < 500; i++) {
+				outbox.markDone(claimed.get(i));
+			}
+			before = contents(store, Integer.MAX_VALUE);
+		}
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		assertThat(ends).hasSize(1 + 4_500);
+		// Damage the enqueue of operation 2,100 (its only record) and the claim of operation 10 (superseded later).
+		int enqueueOf2100 = ends.get(2_100);
+		int claimOf10 = ends.get(3_010);
+		bytes[enqueueOf2100 + 20] ^= 0x01;
+		bytes[claimOf10 + 20] ^= 0x01;
+		Files.write(journal(this.directory), bytes);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().recordsRead()).isEqualTo(4_498);
+			assertThat(store.recovery().dropped()).extracting(RecoveryReport.DroppedRecord::offset)
+				.containsExactly((long) enqueueOf2100, (long) claimOf10);
+			String lost = enqueued.get(2_100).id();
+			assertThat(contents(store, Integer.MAX_VALUE))
+				.containsExactlyElementsOf(before.stream().filter((operation) -> !operation.id().equals(lost)).toList());
+			assertThat(store.find(enqueued.get(10).id()).orElseThrow().status()).isEqualTo(OperationStatus.DONE);
 		}
 	}
 
