@@ -49,8 +49,10 @@ public final class Operation {
 		this.kind = requireText(builder.kind, "kind");
 		this.target = requireText(builder.target, "target");
 		this.payload = Objects.requireNonNull(builder.payload, "'payload' must not be null");
+		// Headers taken from another operation are already an unmodifiable copy: shared, not copied again.
 		this.headers = builder.headers.isEmpty() ? Map.of()
-				: Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
+				: builder.headersOfAnOperation ? builder.headers
+						: Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
 		this.idempotencyKey = (builder.idempotencyKey != null) ? builder.idempotencyKey : this.id;
 		this.orderingKey = builder.orderingKey;
 		this.status = Objects.requireNonNull(builder.status, "'status' must not be null");
@@ -223,7 +225,9 @@ public final class Operation {
 
 		private String payload = "";
 
-		private final Map<String, String> headers = new LinkedHashMap<>();
+		private Map<String, String> headers = Map.of();
+
+		private boolean headersOfAnOperation;
 
 		private String idempotencyKey;
 
@@ -251,7 +255,8 @@ public final class Operation {
 			this.kind = operation.kind;
 			this.target = operation.target;
 			this.payload = operation.payload;
-			this.headers.putAll(operation.headers);
+			this.headers = operation.headers;
+			this.headersOfAnOperation = true;
 			this.idempotencyKey = operation.idempotencyKey;
 			this.orderingKey = operation.orderingKey;
 			this.status = operation.status;
@@ -284,8 +289,8 @@ public final class Operation {
 		}
 
 		public Builder headers(Map<String, String> headers) {
-			this.headers.clear();
-			this.headers.putAll(headers);
+			this.headers = Objects.requireNonNull(headers, "'headers' must not be null");
+			this.headersOfAnOperation = false;
 			return this;
 		}
 

@@ -287,7 +287,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			}
 			checkHeader(lines);
 			// Records are decoded in parallel, a batch of lines at a time, and applied in journal order here.
-			ParallelDecoder decoder = new ParallelDecoder(this.codec);
+			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
 			try {
 				RecoveryReport.DroppedRecord torn = null;
 				LineBatch batch = new LineBatch();
@@ -305,13 +305,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						decoder.submit(batch);
 						batch = new LineBatch();
 						while (decoder.hasTooManyInFlight()) {
-							read += applyRecords(decoder.next(), shared, dropped);
+							read += applyRecords(decoder.next(), dropped);
 						}
 					}
 				}
 				decoder.submit(batch);
 				while (decoder.hasInFlight()) {
-					read += applyRecords(decoder.next(), shared, dropped);
+					read += applyRecords(decoder.next(), dropped);
 				}
 				if (torn != null) {
 					dropped.add(torn);
@@ -349,15 +349,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * Put the records of a decoded batch into the index, in order.
 	 * @return how many were intact
 	 */
-	private int applyRecords(LineBatch batch, SharedStrings shared, List<RecoveryReport.DroppedRecord> dropped) {
+	private int applyRecords(LineBatch batch, List<RecoveryReport.DroppedRecord> dropped) {
 		int intact = 0;
 		for (int i = 0; i < batch.count; i++) {
 			Object record = batch.decoded[i];
 			if (record instanceof Operation operation) {
-				index().put(operation.toBuilder()
-					.kind(shared.canonical(operation.kind()))
-					.target(shared.canonical(operation.target()))
-					.build());
+				index().put(operation);
 				this.positions.put(operation.id(), batch.offsets[i]);
 				intact++;
 			}
@@ -1067,17 +1064,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 		private static final int MOST = 4_096;
 
-		private final Map<String, String> instances = new java.util.HashMap<>();
+		private final Map<String, String> instances = new java.util.concurrent.ConcurrentHashMap<>();
 
+		/** Thread-safe: the journal's decoders share one. */
 		String canonical(String value) {
 			String shared = this.instances.get(value);
 			if (shared != null) {
 				return shared;
 			}
 			if (this.instances.size() < MOST) {
-				this.instances.put(value, value);
+				shared = this.instances.putIfAbsent(value, value);
 			}
-			return value;
+			return (shared != null) ? shared : value;
 		}
 
 	}
@@ -1136,7 +1134,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			return this.count == LINES;
 		}
 
-		LineBatch decode(JournalCodec codec) {
+		LineBatch decode(JournalCodec codec, SharedStrings shared) {
 			byte[] line = new byte[1024];
 			for (int i = 0; i < this.count; i++) {
 				if (line.length < this.lengths[i]) {
@@ -1144,7 +1142,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 				System.arraycopy(this.bytes, this.starts[i], line, 0, this.lengths[i]);
 				try {
-					Object record = codec.decode(line, this.lengths[i], ON_DISK);
+					Object record = codec.decode(line, this.lengths[i], ON_DISK, shared::canonical);
 					if (record instanceof Operation operation) {
 						// Strings cache their hash: computed here, it spares the thread that fills the maps.
 						operation.id().hashCode();
@@ -1169,15 +1167,19 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 		private final JournalCodec codec;
 
+		private final SharedStrings shared;
+
 		private final java.util.concurrent.ExecutorService workers;
 
 		private final int maxInFlight;
 
 		private final java.util.ArrayDeque<java.util.concurrent.Future<LineBatch>> inFlight = new java.util.ArrayDeque<>();
 
-		ParallelDecoder(JournalCodec codec) {
+		ParallelDecoder(JournalCodec codec, SharedStrings shared) {
 			this.codec = codec;
-			int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+			this.shared = shared;
+			// The opening thread fills the index meanwhile: one core is its own.
+			int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
 			this.maxInFlight = 2 * threads;
 			this.workers = java.util.concurrent.Executors.newFixedThreadPool(threads, (task) -> {
 				Thread thread = new Thread(task, "offline-sync-journal-decoder");
@@ -1188,7 +1190,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 		void submit(LineBatch batch) {
 			if (batch.count > 0) {
-				this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec)));
+				this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
 			}
 		}
 

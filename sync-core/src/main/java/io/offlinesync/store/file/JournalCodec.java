@@ -146,17 +146,18 @@ final class JournalCodec {
 	 * @throws IllegalArgumentException naming the damage
 	 */
 	Object decode(byte[] line, int length) {
-		return decode(line, length, null);
+		return decode(line, length, null, java.util.function.UnaryOperator.identity());
 	}
 
 	/**
 	 * Decode one line, optionally leaving the payload unread: opening a store keeps payloads on disk, and skipping
 	 * them spares decoding and copying most of each record's bytes.
 	 * @param payloadStandIn what to put in place of the payload, or {@literal null} to read it
+	 * @param shared maps a kind or target read to an equal instance shared by many operations
 	 * @return the operation of a {@code put} record, or the id of a {@code del} record as a {@link String}
 	 * @throws IllegalArgumentException naming the damage
 	 */
-	Object decode(byte[] line, int length, String payloadStandIn) {
+	Object decode(byte[] line, int length, String payloadStandIn, java.util.function.UnaryOperator<String> shared) {
 		if (length < 11 || line[8] != ' ') {
 			throw new IllegalArgumentException("not a record line (" + length + " bytes)");
 		}
@@ -186,7 +187,7 @@ final class JournalCodec {
 					case "id" -> result = parser.getString();
 					case "op" -> {
 						expect(value, JsonToken.START_OBJECT);
-						result = readOperation(parser, payloadStandIn);
+						result = readOperation(parser, payloadStandIn, shared);
 					}
 					default -> parser.skipChildren();
 				}
@@ -202,7 +203,8 @@ final class JournalCodec {
 		}
 	}
 
-	private static Operation readOperation(JsonParser parser, String payloadStandIn) {
+	private static Operation readOperation(JsonParser parser, String payloadStandIn,
+			java.util.function.UnaryOperator<String> shared) {
 		Operation.Builder builder = Operation.builder();
 		Map<String, String> headers = null;
 		String name;
@@ -219,8 +221,8 @@ final class JournalCodec {
 					expect(value, JsonToken.VALUE_NUMBER_INT);
 					builder.attempt(parser.getIntValue());
 				}
-				case "kind" -> builder.kind(parser.getString());
-				case "target" -> builder.target(parser.getString());
+				case "kind" -> builder.kind(shared.apply(parser.getString()));
+				case "target" -> builder.target(shared.apply(parser.getString()));
 				case "payload" -> {
 					expect(value, JsonToken.VALUE_STRING);
 					builder.payload((payloadStandIn != null) ? payloadStandIn : parser.getString());
