@@ -1100,7 +1100,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * Lines of the journal copied out for decoding on another thread, and what each decoded to: an operation, the id
 	 * of a deletion, or the {@link IllegalArgumentException} naming its damage.
 	 */
-	static final class LineBatch {
+	private static final class LineBatch {
 
 		private static final int LINES = 2_048;
 
