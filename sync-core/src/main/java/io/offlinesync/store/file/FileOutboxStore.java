@@ -377,6 +377,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	static long endOfRecords(FileChannel in) throws IOException {
 		ByteBuffer block = ByteBuffer.allocate(1 << 16);
 		long end = in.size();
+		// The byte after the one being looked at: the line end of the last record, if it has one.
+		byte following = 0;
 		while (end > 0) {
 			int length = (int) Math.min(block.capacity(), end);
 			block.clear().limit(length);
@@ -389,18 +391,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			for (int i = length - 1; i >= 0; i--) {
 				byte b = block.get(i);
 				if (b != '\n' && b != 0) {
-					long last = from + i;
-					return (last + 1 < in.size() && lineFeedAt(in, last + 1)) ? last + 2 : last + 1;
+					return from + i + ((following == '\n') ? 2 : 1);
 				}
+				following = b;
 			}
 			end = from;
 		}
 		return 0;
-	}
-
-	private static boolean lineFeedAt(FileChannel in, long position) throws IOException {
-		ByteBuffer one = ByteBuffer.allocate(1);
-		return in.read(one, position) == 1 && one.get(0) == '\n';
 	}
 
 	private void checkHeader(LineReader lines) {
