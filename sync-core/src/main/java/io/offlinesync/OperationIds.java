@@ -1,5 +1,6 @@
 package io.offlinesync;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.SplittableRandom;
@@ -11,7 +12,7 @@ import java.util.SplittableRandom;
  */
 final class OperationIds {
 
-	private static final char[] HEX = "0123456789abcdef".toCharArray();
+	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
 	private final Clock clock;
 
@@ -46,21 +47,21 @@ final class OperationIds {
 	}
 
 	private static String format(long high, long low) {
-		char[] out = new char[36];
+		byte[] out = new byte[36];
 		int pos = 0;
 		for (int i = 60; i >= 0; i -= 4) {
 			if (pos == 8 || pos == 13) {
-				out[pos++] = '-';
+				out[pos++] = (byte) '-';
 			}
 			out[pos++] = HEX[(int) ((high >>> i) & 0xF)];
 		}
 		for (int i = 60; i >= 0; i -= 4) {
 			if (pos == 18 || pos == 23) {
-				out[pos++] = '-';
+				out[pos++] = (byte) '-';
 			}
 			out[pos++] = HEX[(int) ((low >>> i) & 0xF)];
 		}
-		return new String(out);
+		return new String(out, StandardCharsets.ISO_8859_1);
 	}
 
 }

@@ -300,47 +300,70 @@ public final class Outbox {
 		if (operation == null) {
 			throw new InvalidOperationException("Operation " + (index + 1) + " of " + count + " is null");
 		}
-		String where = (count > 1) ? " (operation " + (index + 1) + " of " + count + ")" : "";
-		requireStorable("kind", operation.kind(), where);
-		requireStorable("target", operation.target(), where);
-		requireStorable("payload", operation.payload(), where);
+		requireStorable("kind", operation.kind(), index, count);
+		requireStorable("target", operation.target(), index, count);
+		requireStorable("payload", operation.payload(), index, count);
 		for (Map.Entry<String, String> header : operation.headers().entrySet()) {
-			requireStorable("header name", header.getKey(), where);
-			requireStorable("header '" + header.getKey() + "'", header.getValue(), where);
+			requireStorable("header name", header.getKey(), index, count);
+			int at = loneSurrogateAt(header.getValue());
+			if (at >= 0) {
+				throw loneSurrogate("header '" + header.getKey() + "'", header.getValue(), at, index, count);
+			}
 			if (containsLineBreak(header.getKey()) || containsLineBreak(header.getValue())) {
 				throw new InvalidOperationException(
-						"Header '" + header.getKey() + "' must not contain a line break" + where);
+						"Header '" + header.getKey() + "' must not contain a line break" + where(index, count));
 			}
 		}
 		if (operation.idempotencyKey() != null) {
-			requireStorable("idempotencyKey", operation.idempotencyKey(), where);
+			requireStorable("idempotencyKey", operation.idempotencyKey(), index, count);
 		}
 		if (operation.orderingKey() != null) {
-			requireStorable("orderingKey", operation.orderingKey(), where);
+			requireStorable("orderingKey", operation.orderingKey(), index, count);
 		}
-		long bytes = utf8Length(operation.payload());
-		if (bytes > this.config.maxPayloadBytes()) {
-			throw new InvalidOperationException("'payload' is " + bytes + " bytes in UTF-8, over the limit of "
-					+ this.config.maxPayloadBytes() + " bytes" + where);
+		// A char takes at most three bytes in UTF-8: most payloads need not be counted.
+		if (3L * operation.payload().length() > this.config.maxPayloadBytes()) {
+			long bytes = utf8Length(operation.payload());
+			if (bytes > this.config.maxPayloadBytes()) {
+				throw new InvalidOperationException("'payload' is " + bytes + " bytes in UTF-8, over the limit of "
+						+ this.config.maxPayloadBytes() + " bytes" + where(index, count));
+			}
 		}
+	}
+
+	/** Where in a batch an operation is, for messages; built only when one is thrown. */
+	private static String where(int index, int count) {
+		return (count > 1) ? " (operation " + (index + 1) + " of " + count + ")" : "";
 	}
 
 	/**
 	 * Refuse lone surrogates: they have no UTF-8 form, so a store would silently replace them and the text read back
 	 * would differ from the text enqueued.
 	 */
-	private static void requireStorable(String field, String value, String where) {
+	private static void requireStorable(String field, String value, int index, int count) {
+		int at = loneSurrogateAt(value);
+		if (at >= 0) {
+			throw loneSurrogate(field, value, at, index, count);
+		}
+	}
+
+	/** @return the index of the first lone surrogate, or -1 */
+	private static int loneSurrogateAt(String value) {
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
 			if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
 				i++;
 			}
 			else if (Character.isSurrogate(c)) {
-				throw new InvalidOperationException("'" + field + "' contains a lone surrogate (U+"
-						+ Integer.toHexString(c).toUpperCase() + ") at index " + i + where
-						+ "; it is not valid Unicode text and could not be stored exactly");
+				return i;
 			}
 		}
+		return -1;
+	}
+
+	private static InvalidOperationException loneSurrogate(String field, String value, int at, int index, int count) {
+		return new InvalidOperationException("'" + field + "' contains a lone surrogate (U+"
+				+ Integer.toHexString(value.charAt(at)).toUpperCase() + ") at index " + at + where(index, count)
+				+ "; it is not valid Unicode text and could not be stored exactly");
 	}
 
 	private static boolean containsLineBreak(String value) {

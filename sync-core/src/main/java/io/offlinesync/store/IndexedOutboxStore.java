@@ -93,10 +93,21 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	public void insert(List<Operation> operations) {
 		commit(() -> {
 			requireOpen();
-			Set<String> ids = new HashSet<>();
-			for (Operation operation : operations) {
-				if (!ids.add(operation.id()) || this.index.get(operation.id()) != null) {
-					throw new IllegalArgumentException("Operation id '" + operation.id() + "' is already stored");
+			// Ids in ascending order (as an Outbox makes them) cannot repeat; only others need a set to tell.
+			boolean ascending = true;
+			for (int i = 0; i < operations.size(); i++) {
+				String id = operations.get(i).id();
+				if (this.index.get(id) != null) {
+					throw alreadyStored(id);
+				}
+				ascending = ascending && (i == 0 || operations.get(i - 1).id().compareTo(id) < 0);
+			}
+			if (!ascending) {
+				Set<String> ids = new HashSet<>();
+				for (Operation operation : operations) {
+					if (!ids.add(operation.id())) {
+						throw alreadyStored(operation.id());
+					}
 				}
 			}
 			return new Committed<>(null, apply(operations, List.of()));
@@ -280,6 +291,10 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 		if (this.closed) {
 			throw new StoreException("The outbox store " + this + " is closed");
 		}
+	}
+
+	private static IllegalArgumentException alreadyStored(String id) {
+		return new IllegalArgumentException("Operation id '" + id + "' is already stored");
 	}
 
 	private static void requirePositive(int limit) {

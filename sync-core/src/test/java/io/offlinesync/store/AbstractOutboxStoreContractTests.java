@@ -116,6 +116,22 @@ public abstract class AbstractOutboxStoreContractTests {
 	}
 
 	@Test
+	void insertOfABatchThatRepeatsAnIdIsRefusedAndStoresNothing() {
+		Operation a = Operation.builder().id("0000-a").kind("k").target("/t").createdAt(this.clock.instant()).build();
+		Operation b = a.toBuilder().id("0000-b").build();
+		assertThatThrownBy(() -> this.store.insert(List.of(a, a)))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("0000-a");
+		assertThatThrownBy(() -> this.store.insert(List.of(b, a, b)))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("0000-b");
+		assertThat(this.store.find("0000-a")).isEmpty();
+		assertThat(this.store.find("0000-b")).isEmpty();
+		this.store.insert(List.of(a, b));
+		assertThat(this.store.find("0000-b")).isPresent();
+	}
+
+	@Test
 	void insertOfAnIdAlreadyStoredIsRefusedAndStoresNothing() {
 		Operation first = this.outbox.enqueue("http.post", "/a", "1");
 		Operation fresh = first.toBuilder().payload("other").build();

@@ -86,6 +86,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	/** Longest a group-commit leader waits for changes in progress to join its force. */
 	private static final long GROUP_COMMIT_WAIT_NANOS = 200_000;
 
+	/**
+	 * A write at least this long has its force started at once on another thread, so that the disk works while the
+	 * writer is still updating the index under the monitor.
+	 */
+	private static final int FORCE_AHEAD_FROM = 1 << 16;
+
 	private final Path directory;
 
 	private final Path journal;
@@ -171,6 +177,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/** The background compaction in progress, if any; guarded by the store's monitor. */
 	private Thread compactor;
+
+	/** Starts the forces of large writes; created with the first, guarded by the store's monitor. */
+	private java.util.concurrent.ExecutorService forceAhead;
+
+	/** The last write whose force was started ahead: its writer leaves the forcing to that thread. */
+	private volatile long forcedAheadSeq;
 
 	private volatile boolean closing;
 
@@ -492,7 +504,38 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		long seq = this.writtenSeq + 1;
 		this.undo.addLast(new Undo(seq, ids, previous, offset));
 		this.writtenSeq = seq;
+		if (bytes.length() >= FORCE_AHEAD_FROM) {
+			startForce(seq);
+		}
 		return seq;
+	}
+
+	/**
+	 * Begin making a write durable on another thread. The writer still waits in {@link #awaitDurable}, where it
+	 * finds this force running (or done) and shares it; a failure reaches it there too, through the rollback.
+	 */
+	private void startForce(long seq) {
+		if (this.forceAhead == null) {
+			this.forceAhead = java.util.concurrent.Executors.newSingleThreadExecutor((task) -> {
+				Thread thread = new Thread(task, "offline-sync-journal-force");
+				thread.setDaemon(true);
+				return thread;
+			});
+		}
+		try {
+			this.forceAhead.execute(() -> {
+				try {
+					awaitDurable(seq, false);
+				}
+				catch (StoreException ex) {
+					// Rolled back: the writer's own wait reports it.
+				}
+			});
+			this.forcedAheadSeq = seq;
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			// Closing: the writer forces for itself.
+		}
 	}
 
 	/**
@@ -503,6 +546,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	@Override
 	protected void awaitDurable(long ticket) {
+		awaitDurable(ticket, true);
+	}
+
+	/**
+	 * @param gather whether a leader waits, briefly, for the writers of the last batch to join its force
+	 */
+	private void awaitDurable(long ticket, boolean gather) {
 		long target;
 		FileChannel toForce;
 		synchronized (this.syncState) {
@@ -515,7 +565,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				if (this.durableSeq >= ticket) {
 					return;
 				}
-				if (!this.syncing) {
+				if (!this.syncing && (!gather || ticket > this.forcedAheadSeq)) {
 					this.syncing = true;
 					break;
 				}
@@ -532,7 +582,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		// The writers the last force released are about to write again; forcing before they have would make each of
 		// them wait a whole extra force. So wait, briefly, until as many writes are pending as the last force covered.
 		// Bounded; and a writer working alone never waits (its batch is 1, and its own write is pending).
-		long deadline = System.nanoTime() + GROUP_COMMIT_WAIT_NANOS;
+		long deadline = System.nanoTime() + (gather ? GROUP_COMMIT_WAIT_NANOS : 0);
 		while (this.writtenSeq - this.durableSeq < this.lastBatch && System.nanoTime() < deadline) {
 			Thread.yield();
 		}
@@ -1011,6 +1061,20 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+		java.util.concurrent.ExecutorService forcer;
+		synchronized (this) {
+			forcer = this.forceAhead;
+		}
+		if (forcer != null) {
+			// Forces already started run to their end; later large writes force for themselves.
+			forcer.shutdown();
+			try {
+				forcer.awaitTermination(Long.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 		// Let a running force finish before the channel goes away under it.
 		awaitNoForce();

@@ -29,12 +29,52 @@ final class JournalCodec {
 
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+	private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles
+		.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
 	/** Days of the years 1000 to 9999, which {@link Instant#toString()} writes with four digits and no sign. */
 	private static final long FIRST_FAST_DAY = java.time.LocalDate.of(1000, 1, 1).toEpochDay();
 
 	private static final long LAST_FAST_DAY = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
 
+	// The fixed parts of a record, as bytes: copied, not encoded, on every write.
+	private static final byte[] PUT_ID = bytesOf("{\"type\":\"put\",\"op\":{\"id\":");
+
+	private static final byte[][] STATUS_AND_ATTEMPT = Arrays.stream(OperationStatus.values())
+		.map((status) -> bytesOf(",\"status\":\"" + status.name() + "\",\"attempt\":"))
+		.toArray(byte[][]::new);
+
+	private static final byte[] KIND = bytesOf(",\"kind\":");
+
+	private static final byte[] TARGET = bytesOf(",\"target\":");
+
+	private static final byte[] PAYLOAD = bytesOf(",\"payload\":");
+
+	private static final byte[] HEADERS = bytesOf(",\"headers\":{");
+
+	private static final byte[] IDEMPOTENCY_KEY = bytesOf(",\"idempotencyKey\":");
+
+	private static final byte[] ORDERING_KEY = bytesOf(",\"orderingKey\":");
+
+	private static final byte[] LAST_ERROR = bytesOf(",\"lastError\":");
+
+	private static final byte[] CLAIM_TOKEN = bytesOf(",\"claimToken\":");
+
+	private static final byte[] NEXT_ATTEMPT_AT = bytesOf(",\"nextAttemptAt\":\"");
+
+	private static final byte[] CREATED_AT = bytesOf("\",\"createdAt\":\"");
+
+	private static final byte[] UPDATED_AT = bytesOf("\",\"updatedAt\":\"");
+
+	private static final byte[] PUT_END = bytesOf("\"}}");
+
+	private static final byte[] DEL_ID = bytesOf("{\"type\":\"del\",\"id\":");
+
 	private final JsonMapper mapper = JsonMapper.builder().build();
+
+	private static byte[] bytesOf(String text) {
+		return text.getBytes(StandardCharsets.US_ASCII);
+	}
 
 	byte[] header() {
 		return ("{\"format\":\"" + FORMAT_NAME + "\",\"version\":" + FORMAT_VERSION + "}\n")
@@ -78,36 +118,35 @@ final class JournalCodec {
 	/** Append a {@code put} record of the operation's full state. */
 	void put(Operation operation, Buffer out) {
 		int start = out.beginLine();
-		out.ascii("{\"type\":\"put\",\"op\":{\"id\":").string(operation.id());
-		out.ascii(",\"status\":\"").ascii(operation.status().name()).ascii("\",\"attempt\":");
-		out.number(operation.attempt());
-		out.ascii(",\"kind\":").string(operation.kind());
-		out.ascii(",\"target\":").string(operation.target());
-		out.ascii(",\"payload\":").string(operation.payload());
+		out.literal(PUT_ID).string(operation.id());
+		out.literal(STATUS_AND_ATTEMPT[operation.status().ordinal()]).number(operation.attempt());
+		out.literal(KIND).string(operation.kind());
+		out.literal(TARGET).string(operation.target());
+		out.literal(PAYLOAD).string(operation.payload());
 		if (!operation.headers().isEmpty()) {
-			out.ascii(",\"headers\":{");
+			out.literal(HEADERS);
 			boolean first = true;
 			for (Map.Entry<String, String> header : operation.headers().entrySet()) {
 				if (!first) {
-					out.ascii(",");
+					out.character(',');
 				}
 				first = false;
-				out.string(header.getKey()).ascii(":").string(header.getValue());
+				out.string(header.getKey()).character(':').string(header.getValue());
 			}
-			out.ascii("}");
+			out.character('}');
 		}
 		if (!operation.idempotencyKey().equals(operation.id())) {
-			out.ascii(",\"idempotencyKey\":").string(operation.idempotencyKey());
+			out.literal(IDEMPOTENCY_KEY).string(operation.idempotencyKey());
 		}
-		optional(out, "orderingKey", operation.orderingKey());
-		optional(out, "lastError", operation.lastError());
-		optional(out, "claimToken", operation.claimToken());
+		optional(out, ORDERING_KEY, operation.orderingKey());
+		optional(out, LAST_ERROR, operation.lastError());
+		optional(out, CLAIM_TOKEN, operation.claimToken());
 		// At enqueue the three instants are one: the later ones copy the first one's text.
-		out.ascii(",\"nextAttemptAt\":\"");
+		out.literal(NEXT_ATTEMPT_AT);
 		int nextStart = out.length();
 		out.instant(operation.nextAttemptAt());
 		int nextEnd = out.length();
-		out.ascii("\",\"createdAt\":\"");
+		out.literal(CREATED_AT);
 		int createdStart = out.length();
 		if (operation.createdAt().equals(operation.nextAttemptAt())) {
 			out.copy(nextStart, nextEnd);
@@ -116,27 +155,27 @@ final class JournalCodec {
 			out.instant(operation.createdAt());
 		}
 		int createdEnd = out.length();
-		out.ascii("\",\"updatedAt\":\"");
+		out.literal(UPDATED_AT);
 		if (operation.updatedAt().equals(operation.createdAt())) {
 			out.copy(createdStart, createdEnd);
 		}
 		else {
 			out.instant(operation.updatedAt());
 		}
-		out.ascii("\"}}");
+		out.literal(PUT_END);
 		out.endLine(start);
 	}
 
 	/** Append a {@code del} record. */
 	void delete(String id, Buffer out) {
 		int start = out.beginLine();
-		out.ascii("{\"type\":\"del\",\"id\":").string(id).ascii("}");
+		out.literal(DEL_ID).string(id).character('}');
 		out.endLine(start);
 	}
 
-	private static void optional(Buffer out, String name, String value) {
+	private static void optional(Buffer out, byte[] name, String value) {
 		if (value != null) {
-			out.ascii(",\"").ascii(name).ascii("\":").string(value);
+			out.literal(name).string(value);
 		}
 	}
 
@@ -359,6 +398,19 @@ final class JournalCodec {
 			this.bytes[this.length++] = '\n';
 		}
 
+		/** Append bytes known to be a fixed part of a record. */
+		Buffer literal(byte[] literal) {
+			ensure(literal.length);
+			System.arraycopy(literal, 0, this.bytes, this.length, literal.length);
+			this.length += literal.length;
+			return this;
+		}
+
+		Buffer character(char c) {
+			ensure(1);
+			return ascii(c);
+		}
+
 		/** Append text known to need no escaping and to be ASCII. */
 		Buffer ascii(String text) {
 			int n = text.length();
@@ -432,8 +484,78 @@ final class JournalCodec {
 			return this;
 		}
 
-		/** Append a JSON string literal in UTF-8. */
+		/**
+		 * Append a JSON string literal in UTF-8. Most text is ASCII: {@link String#getBytes} encodes it in one
+		 * intrinsic copy, and the runs between characters that need an escape are found eight bytes at a time.
+		 */
 		Buffer string(String text) {
+			byte[] encoded = text.getBytes(StandardCharsets.UTF_8);
+			int n = encoded.length;
+			if (n != text.length()) {
+				return nonAsciiString(text);
+			}
+			// Every character took one byte, so byte and char indexes agree; a lone surrogate came out as '?'.
+			ensure(n + 2);
+			this.bytes[this.length++] = '"';
+			int from = 0;
+			while (true) {
+				int special = nextSpecial(encoded, from, n);
+				int run = special - from;
+				// The run, one escape of at most six bytes, the closing quote.
+				ensure(run + 7);
+				System.arraycopy(encoded, from, this.bytes, this.length, run);
+				this.length += run;
+				if (special == n) {
+					break;
+				}
+				char c = text.charAt(special);
+				if (c == '?') {
+					this.bytes[this.length++] = '?';
+				}
+				else if (Character.isSurrogate(c)) {
+					unicodeEscape(c);
+				}
+				else {
+					escape(c);
+				}
+				from = special + 1;
+			}
+			this.bytes[this.length++] = '"';
+			return this;
+		}
+
+		/**
+		 * @return the index of the first byte in {@code ascii[from, to)} that is a control character, a quote, a
+		 * backslash or a question mark (which may stand for a lone surrogate), or {@code to}
+		 */
+		private static int nextSpecial(byte[] ascii, int from, int to) {
+			int i = from;
+			for (; i + 8 <= to; i += 8) {
+				long word = (long) LONGS.get(ascii, i);
+				// Bytes are below 0x80 here, so each test flags its lowest match exactly (higher flags may be
+				// borrows, which do not matter: the lowest flag is the answer).
+				long flags = ((word - 0x2020202020202020L) | zeroBytes(word ^ 0x2222222222222222L)
+						| zeroBytes(word ^ 0x5C5C5C5C5C5C5C5CL) | zeroBytes(word ^ 0x3F3F3F3F3F3F3F3FL)) & ~word
+						& 0x8080808080808080L;
+				if (flags != 0) {
+					return i + (Long.numberOfTrailingZeros(flags) >>> 3);
+				}
+			}
+			for (; i < to; i++) {
+				byte b = ascii[i];
+				if (b < 0x20 || b == '"' || b == '\\' || b == '?') {
+					return i;
+				}
+			}
+			return to;
+		}
+
+		private static long zeroBytes(long word) {
+			return word - 0x0101010101010101L;
+		}
+
+		/** The general case: any text, encoded character by character. */
+		private Buffer nonAsciiString(String text) {
 			int n = text.length();
 			// Worst case: every char a six-byte escape.
 			ensure(n * 6 + 2);

@@ -23,6 +23,9 @@ final class FaultyFileChannel extends ForwardingFileChannel {
 
 		final AtomicInteger forces = new AtomicInteger();
 
+		/** The names of the threads that forced, in no particular order. */
+		final java.util.Set<String> forcingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
 		FileOutboxStore.Settings settings() {
 			return new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK,
 					(path, options) -> new FaultyFileChannel(FileChannel.open(path, options), this));
@@ -57,6 +60,7 @@ final class FaultyFileChannel extends ForwardingFileChannel {
 	@Override
 	public void force(boolean metaData) throws IOException {
 		this.faults.forces.incrementAndGet();
+		this.faults.forcingThreads.add(Thread.currentThread().getName());
 		if (this.faults.failForces.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
 			throw new IOException("Input/output error");
 		}

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
@@ -24,6 +26,7 @@ import io.offlinesync.StoreException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Failed writes and failed forces: the call throws, memory stays equal to disk, and the store works again once the
@@ -95,6 +98,36 @@ class FileOutboxStoreFailureTests {
 		// Working again: the claim is still current and completes.
 		assertThat(outbox.markDone(claimed).status()).isEqualTo(OperationStatus.DONE);
 		assertDiskEqualsMemory(store);
+	}
+
+	/**
+	 * A large batch starts its force on another thread while the writer updates the index; when that force fails,
+	 * the writer's call fails all the same and the batch is undone.
+	 */
+	@Test
+	void aLargeBatchIsForcedAheadOnAnotherThreadAndAFailedForceStillUndoesIt() throws Exception {
+		FileOutboxStore store = open();
+		Outbox outbox = new Outbox(store);
+		Operation kept = outbox.enqueue("http.post", "/a", "kept");
+		List<NewOperation> batch = new ArrayList<>();
+		for (int i = 0; i < 300; i++) {
+			batch.add(NewOperation.of("http.post", "/a", "lost-" + i + "-" + "x".repeat(256)));
+		}
+		long sizeBefore = recordBytes();
+		this.faults.failForces.set(1);
+		this.faults.forcingThreads.clear();
+		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.enqueueAll(batch))
+			.withMessageContaining("Input/output error")
+			.withMessageContaining("undone");
+		assertThat(this.faults.forcingThreads).containsExactly("offline-sync-journal-force");
+		assertThat(contents(store)).containsExactly(kept);
+		assertThat(recordBytes()).isEqualTo(sizeBefore);
+		List<Operation> stored = outbox.enqueueAll(batch);
+		assertThat(contents(store)).hasSize(1 + stored.size());
+		assertDiskEqualsMemory(store);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> Thread.getAllStackTraces().keySet().stream()
+				.noneMatch((thread) -> thread.getName().equals("offline-sync-journal-force")));
 	}
 
 	@Test
