@@ -459,7 +459,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		EncodedInsert encoded = this.encodedInserts.get();
 		JournalCodec.Buffer bytes;
 		long[] inserted;
-		if (encoded != null && encoded.operations() == upserts && removals.isEmpty()) {
+		boolean inserting = encoded != null && encoded.operations() == upserts && removals.isEmpty();
+		if (inserting) {
 			bytes = encoded.bytes();
 			inserted = encoded.starts();
 		}
@@ -479,6 +480,17 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		long offset = this.size;
 		append(bytes.asByteBuffer());
+		long seq = 0;
+		if (this.fsync) {
+			// Only appends write writtenSeq, all under the store's monitor; the group-commit waiters are not
+			// disturbed. A large write starts its force now, before the bookkeeping below: should that force fail,
+			// its rollback needs the monitor, so it sees the undo entry made here.
+			seq = this.writtenSeq + 1;
+			this.writtenSeq = seq;
+			if (bytes.length() >= FORCE_AHEAD_FROM) {
+				startForce(seq);
+			}
+		}
 		for (int i = 0; i < inserted.length; i++) {
 			if (inserted[i] >= 0) {
 				this.positions.put(upserts.get(i).id(), offset + inserted[i]);
@@ -492,21 +504,21 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (!this.fsync) {
 			return 0;
 		}
-		List<Operation> previous = new ArrayList<>(upserts.size() + removals.size());
 		List<String> ids = new ArrayList<>(upserts.size() + removals.size());
 		upserts.forEach((operation) -> ids.add(operation.id()));
 		ids.addAll(removals);
-		ids.forEach((id) -> previous.add(index().get(id)));
-		// Only appends write writtenSeq, all under the store's monitor; the group-commit waiters are not disturbed.
+		// New operations have no previous state to restore.
+		List<Operation> previous = null;
+		if (!inserting) {
+			previous = new ArrayList<>(ids.size());
+			for (String id : ids) {
+				previous.add(index().get(id));
+			}
+		}
 		while (!this.undo.isEmpty() && this.undo.peekFirst().seq() <= this.durableSeq) {
 			this.undo.pollFirst();
 		}
-		long seq = this.writtenSeq + 1;
 		this.undo.addLast(new Undo(seq, ids, previous, offset));
-		this.writtenSeq = seq;
-		if (bytes.length() >= FORCE_AHEAD_FROM) {
-			startForce(seq);
-		}
 		return seq;
 	}
 
@@ -626,7 +638,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						break;
 					}
 					for (int i = change.ids().size() - 1; i >= 0; i--) {
-						Operation previous = change.previous().get(i);
+						Operation previous = (change.previous() != null) ? change.previous().get(i) : null;
 						if (previous != null) {
 							index().put(previous);
 						}
@@ -1113,7 +1125,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private record EncodedInsert(List<Operation> operations, JournalCodec.Buffer bytes, long[] starts) {
 	}
 
-	/** The previous state of each id a write changed ({@literal null}: it did not exist), and where it began. */
+	/**
+	 * The previous state of each id a write changed ({@literal null}: it did not exist; a {@literal null} list: none
+	 * did), and where the write began.
+	 */
 	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
 	}
 

@@ -95,6 +95,11 @@ class FileOutboxStoreFailureTests {
 			.withMessageContaining("undone");
 		assertThat(contents(store)).containsExactly(claimed);
 		assertThat(Files.readAllLines(this.directory.resolve(FileOutboxStore.JOURNAL))).noneMatch((line) -> line.contains("lost"));
+		// A change of a stored operation is undone to its previous state.
+		this.faults.failForces.set(1);
+		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.markDone(claimed))
+			.withMessageContaining("undone");
+		assertThat(contents(store)).containsExactly(claimed);
 		// Working again: the claim is still current and completes.
 		assertThat(outbox.markDone(claimed).status()).isEqualTo(OperationStatus.DONE);
 		assertDiskEqualsMemory(store);
