@@ -27,6 +27,10 @@ import io.offlinesync.OutboxStats;
  * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, ordered by id, which is the
  * order they are claimed in.
  *
+ * <p>The oldest active operation, which {@link #stats()} reports, is found by walking forward by id from the last one
+ * found: each operation that left the active statuses since is passed over once (again only if an operator's retry
+ * brings an older one back).
+ *
  * @since 0.1.0
  */
 public final class OperationIndex {
@@ -44,7 +48,12 @@ public final class OperationIndex {
 
 	private final TreeMap<String, Operation> byId = new TreeMap<>();
 
-	private final TreeSet<String> activeIds = new TreeSet<>();
+	/**
+	 * No active operation has a smaller id ({@literal null}: none is active). Lowered when an operation becomes
+	 * active, moved forward only when {@link #stats()} asks, so that operations entering and leaving the active
+	 * statuses cost no sorted set of their own.
+	 */
+	private String noActiveBefore;
 
 	private final Map<String, TreeSet<String>> activeByOrderingKey = new HashMap<>();
 
@@ -208,12 +217,33 @@ public final class OperationIndex {
 		for (OperationStatus status : OperationStatus.values()) {
 			byStatus.put(status, this.counts[status.ordinal()]);
 		}
-		Instant oldest = this.activeIds.isEmpty() ? null : this.byId.get(this.activeIds.first()).createdAt();
-		return new OutboxStats(byStatus, oldest);
+		return new OutboxStats(byStatus, oldestActiveCreatedAt());
+	}
+
+	private Instant oldestActiveCreatedAt() {
+		long active = 0;
+		for (OperationStatus status : OperationStatus.values()) {
+			if (status.isActive()) {
+				active += this.counts[status.ordinal()];
+			}
+		}
+		if (active == 0) {
+			this.noActiveBefore = null;
+			return null;
+		}
+		for (Operation operation : this.byId.tailMap(this.noActiveBefore, true).values()) {
+			if (operation.status().isActive()) {
+				this.noActiveBefore = operation.id();
+				return operation.createdAt();
+			}
+		}
+		throw new IllegalStateException("Counted " + active + " active operations but found none");
 	}
 
 	private void enterActive(Operation operation) {
-		this.activeIds.add(operation.id());
+		if (this.noActiveBefore == null || operation.id().compareTo(this.noActiveBefore) < 0) {
+			this.noActiveBefore = operation.id();
+		}
 		if (operation.orderingKey() != null) {
 			TreeSet<String> queue = this.activeByOrderingKey.computeIfAbsent(operation.orderingKey(),
 					(key) -> new TreeSet<>());
@@ -227,7 +257,6 @@ public final class OperationIndex {
 	}
 
 	private void leaveActive(Operation operation) {
-		this.activeIds.remove(operation.id());
 		if (operation.orderingKey() != null) {
 			TreeSet<String> queue = this.activeByOrderingKey.get(operation.orderingKey());
 			boolean wasHead = queue.first().equals(operation.id());

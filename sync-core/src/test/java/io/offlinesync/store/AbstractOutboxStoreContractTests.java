@@ -432,6 +432,32 @@ public abstract class AbstractOutboxStoreContractTests {
 	}
 
 	@Test
+	void oldestUndeliveredFollowsDeliveriesParkingAndRetries() {
+		Instant start = this.clock.instant();
+		Operation a = this.outbox.enqueue("http.post", "/a", "a");
+		this.clock.advance(Duration.ofSeconds(1));
+		Operation b = this.outbox.enqueue("http.post", "/a", "b");
+		this.clock.advance(Duration.ofSeconds(1));
+		Operation c = this.outbox.enqueue("http.post", "/a", "c");
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start);
+		this.outbox.markDone(this.outbox.claim(a.id()));
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start.plusSeconds(1));
+		this.outbox.markFailed(this.outbox.claim(b.id()), SendResult.permanent("400"));
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start.plusSeconds(2));
+		// An operator's retry makes the older one undelivered again.
+		this.outbox.retry(b.id());
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start.plusSeconds(1));
+		this.outbox.markDone(this.outbox.claim(b.id()));
+		this.outbox.markDone(this.outbox.claim(c.id()));
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).isEmpty();
+		this.clock.advance(Duration.ofSeconds(1));
+		this.outbox.enqueue("http.post", "/a", "d");
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start.plusSeconds(3));
+		this.outbox.discard(a.id());
+		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).contains(start.plusSeconds(3));
+	}
+
+	@Test
 	void emptyStoreHasNoOldestUndelivered() {
 		assertThat(this.outbox.stats().oldestUndeliveredCreatedAt()).isEmpty();
 		assertThat(this.outbox.stats().oldestUndeliveredAge(this.clock.instant())).isZero();
