@@ -43,7 +43,9 @@ import io.offlinesync.store.IndexedOutboxStore;
  * moving it over the journal atomically.
  *
  * <h2>Group commit</h2> Appends happen under the store's lock; the force happens outside it, and one force covers every
- * change written before it started, so concurrent callers share forces. A call returns once its change is forced.
+ * change written before it started, so concurrent callers share forces. A write of 64 KB or more (a large
+ * {@code enqueueAll}) has its force started at once on a thread of the store, while the writer updates the index.
+ * A call returns once its change is forced.
  * If a force fails, every change not yet durable is cut off the file and undone in memory, and the calls that made
  * them throw.
  *
