@@ -336,11 +336,16 @@ final class JournalCodec {
 		if (updatedText == null || !in.literal(PUT_END) || !in.atEnd()) {
 			return null;
 		}
+		return instants(builder, createdText, nextText, updatedText).build();
+	}
+
+	/** Equal instants share one object, as they did before they were written. */
+	private static Operation.Builder instants(Operation.Builder builder, String createdText, String nextText,
+			String updatedText) {
 		Instant created = parseInstant(createdText);
 		return builder.createdAt(created)
 			.nextAttemptAt(createdText.equals(nextText) ? created : parseInstant(nextText))
-			.updatedAt(createdText.equals(updatedText) ? created : parseInstant(updatedText))
-			.build();
+			.updatedAt(createdText.equals(updatedText) ? created : parseInstant(updatedText));
 	}
 
 	/** A cursor over the JSON of a record, for {@link #readCanonical}. */
@@ -477,7 +482,6 @@ final class JournalCodec {
 		Operation.Builder builder = Operation.builder();
 		Map<String, String> headers = null;
 		String name;
-		Instant created = null;
 		String createdText = null;
 		String nextText = null;
 		String updatedText = null;
@@ -515,11 +519,7 @@ final class JournalCodec {
 				default -> parser.skipChildren();
 			}
 		}
-		created = parseInstant(createdText);
-		// Equal instants share one object, as they did before they were written.
-		builder.createdAt(created)
-			.nextAttemptAt(createdText.equals(nextText) ? created : parseInstant(nextText))
-			.updatedAt(createdText.equals(updatedText) ? created : parseInstant(updatedText));
+		instants(builder, createdText, nextText, updatedText);
 		if (headers != null) {
 			builder.headers(headers);
 		}
