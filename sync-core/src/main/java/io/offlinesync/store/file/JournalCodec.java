@@ -19,7 +19,8 @@ import io.offlinesync.OperationStatus;
 /**
  * Encodes and decodes journal lines: {@code <crc32c as 8 hex digits> <space> <json>\n}, the checksum taken over the
  * JSON bytes. JSON escapes every line break inside strings, so a record is exactly one line. Records are written by
- * hand straight into one buffer (the hot path of every change) and read with Jackson's streaming parser.
+ * hand straight into one buffer (the hot path of every change). They are read back by a scan when they are in exactly
+ * that layout, and with Jackson's streaming parser otherwise.
  */
 final class JournalCodec {
 
