@@ -9,7 +9,8 @@ import io.offlinesync.StoreLockedException;
 
 /**
  * The child process of the tests with a real process. {@code enqueue DIR THREADS RUN}: enqueue from several threads
- * for ever and print {@code ACK <id> <payload>} after each enqueue returns, until killed. {@code open DIR}: try to
+ * for ever (the first thread in batches of 150 large operations) and print {@code ACK <id> <payload>} for each
+ * operation once its call returns, until killed. {@code open DIR}: try to
  * open the store and exit 3 if it is locked. {@code fill DIR THREADS}: enqueue from several threads until writes
  * fail (the parent limits the file size), printing {@code ACK <id> <payload>} and {@code FAIL <message>}, then
  * {@code STORED <count>} for what the open store holds, and close it.
@@ -46,6 +47,20 @@ public final class CrashChild {
 			int thread = t;
 			Thread writer = new Thread(() -> {
 				for (int i = 0;; i++) {
+					if (thread == 0) {
+						// Batches past 64 KB: their force starts on the store's own thread.
+						java.util.List<io.offlinesync.NewOperation> batch = new java.util.ArrayList<>();
+						for (int j = 0; j < 150; j++) {
+							batch.add(io.offlinesync.NewOperation.of("http.post", "/crash",
+									run + "-" + thread + "-" + i + "-" + j + "-" + "x".repeat(500)));
+						}
+						java.util.List<Operation> stored = outbox.enqueueAll(batch);
+						synchronized (out) {
+							stored.forEach((operation) -> out.println("ACK " + operation.id() + " " + operation.payload()));
+							out.flush();
+						}
+						continue;
+					}
 					String payload = run + "-" + thread + "-" + i;
 					Operation operation = outbox.enqueue("http.post", "/crash", payload);
 					synchronized (out) {

@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Real crashes: a child JVM enqueues from several threads and is killed with SIGKILL at a random moment; every
- * enqueue that returned before the kill must be there after reopening, none twice, and reopening must never fail.
+ * Real crashes: a child JVM enqueues from several threads (one of them in batches large enough to have their force
+ * started on the store's own thread) and is killed with SIGKILL at a random moment; every enqueue that returned
+ * before the kill must be there after reopening, none twice, and reopening must never fail.
  * {@code -Dcrash.cycles=N} runs a longer soak.
  */
 class FileOutboxStoreCrashTests {
@@ -55,6 +56,7 @@ class FileOutboxStoreCrashTests {
 				assertThat(store.recovery().dropped()).as("only a torn last record may be dropped").hasSizeLessThan(2);
 			}
 		}
+		assertThat(acknowledged.values()).as("operations of acknowledged batches").anyMatch((payload) -> payload.length() > 500);
 	}
 
 	@Test
