@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -29,6 +33,12 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	private final OperationIndex index = new OperationIndex();
 
 	private boolean closed;
+
+	/** Changes waiting to be applied under the monitor; see {@link #commit}. */
+	private final Queue<Change<?>> changes = new ConcurrentLinkedQueue<>();
+
+	/** Whether a caller is applying the queued changes. */
+	private final AtomicBoolean applying = new AtomicBoolean();
 
 	/**
 	 * Write changes. Called with the store's monitor held, before the changes reach the index (which still holds
@@ -250,16 +260,87 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 	/**
 	 * Run a change under the monitor, then wait for its durability outside it.
+	 *
+	 * <p>Changes are combined: each caller queues its change, and whichever caller finds no one applying them takes
+	 * the monitor, applies every queued change in order, lets go, waits until the latest of them is durable and then
+	 * wakes their callers. Many writers released by one forced write come back at once; taking the monitor one after
+	 * another, each would wait for the previous one to be scheduled again, and each would then sleep a second time
+	 * until its write is durable. A change that fails throws in its own caller (with the applying thread's stack
+	 * trace); each caller still checks the durability of its own change, which a failed force may have undone.
 	 */
-	private <T> T commit(Supplier<Committed<T>> change) {
+	private <T> T commit(Supplier<Committed<T>> body) {
 		Committed<T> committed;
-		synchronized (this) {
-			committed = change.get();
+		if (Thread.holdsLock(this)) {
+			committed = body.get();
+		}
+		else {
+			Change<T> change = new Change<>(body);
+			this.changes.add(change);
+			awaitCombined(change);
+			committed = change.result();
 		}
 		if (committed.ticket() != 0) {
 			awaitDurable(committed.ticket());
 		}
 		return committed.value();
+	}
+
+	private void awaitCombined(Change<?> change) {
+		boolean interrupted = false;
+		while (!change.finished) {
+			if (this.applying.compareAndSet(false, true)) {
+				combine();
+			}
+			else {
+				LockSupport.park(this);
+				// Uninterruptible, like taking a monitor: the change may already be applied.
+				interrupted |= Thread.interrupted();
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** With {@code applying} set: apply the queued changes, then see them durable and wake their callers. */
+	private void combine() {
+		List<Change<?>> served = new ArrayList<>();
+		long latest = 0;
+		try {
+			synchronized (this) {
+				Change<?> next;
+				while ((next = this.changes.poll()) != null) {
+					latest = Math.max(latest, next.apply());
+					served.add(next);
+				}
+			}
+		}
+		finally {
+			this.applying.set(false);
+		}
+		// A change queued after the queue was drained, whose caller found this one still applying, would otherwise
+		// wait for no one: its caller is woken to apply it.
+		Change<?> waiting = this.changes.peek();
+		if (waiting != null) {
+			LockSupport.unpark(waiting.caller);
+		}
+		try {
+			if (latest != 0) {
+				awaitDurable(latest);
+			}
+		}
+		catch (RuntimeException ex) {
+			// Each caller learns the outcome of its own change from awaitDurable.
+		}
+		finally {
+			Thread self = Thread.currentThread();
+			for (Change<?> change : served) {
+				change.finished = true;
+				if (change.caller != self) {
+					LockSupport.unpark(change.caller);
+				}
+			}
+		}
 	}
 
 	private long apply(List<Operation> upserts, List<String> removals) {
@@ -304,6 +385,48 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	private record Committed<T>(T value, long ticket) {
+	}
+
+	/** A change waiting in the queue of {@link #commit}, and its outcome. */
+	private static final class Change<T> {
+
+		private final Supplier<Committed<T>> body;
+
+		private final Thread caller = Thread.currentThread();
+
+		private Committed<T> committed;
+
+		private Throwable failure;
+
+		/** Applied, and durable if it could be made so; written after the outcome, read without the monitor. */
+		private volatile boolean finished;
+
+		Change(Supplier<Committed<T>> body) {
+			this.body = body;
+		}
+
+		/** @return the change's durability ticket, 0 if none */
+		long apply() {
+			try {
+				this.committed = this.body.get();
+				return this.committed.ticket();
+			}
+			catch (RuntimeException | Error ex) {
+				this.failure = ex;
+				return 0;
+			}
+		}
+
+		Committed<T> result() {
+			if (this.failure instanceof RuntimeException ex) {
+				throw ex;
+			}
+			if (this.failure instanceof Error error) {
+				throw error;
+			}
+			return this.committed;
+		}
+
 	}
 
 }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 import io.offlinesync.Operation;
 import io.offlinesync.StoreException;
@@ -94,6 +95,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	private static final int FORCE_AHEAD_FROM = 1 << 16;
 
+	private static final Thread[] NO_THREADS = {};
+
 	private final Path directory;
 
 	private final Path journal;
@@ -117,17 +120,23 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private boolean syncing;
 
-	private final List<long[]> rolledBack = new ArrayList<>();
+	/** Writers parked until their write is durable or they may lead a force; guarded by {@code syncState}. */
+	private final List<Waiter> waiters = new ArrayList<>();
 
-	private StoreException rollbackCause;
+	/**
+	 * Ranges of writes undone by a failed force, replaced (never changed) under {@code syncState}, so that a released
+	 * writer can tell its outcome without taking a lock. A range is published before any later force makes
+	 * {@code durableSeq} pass it.
+	 */
+	private volatile long[][] rolledBack = new long[0][];
+
+	private volatile StoreException rollbackCause;
 
 	/** Previous states of what each non-durable write changed, oldest first; guarded by the store's monitor. */
 	private final java.util.ArrayDeque<Undo> undo = new java.util.ArrayDeque<>();
 
 	private final JournalCodec codec = new JournalCodec();
 
-	/** The records of the insert the current thread is making, encoded before it took the monitor. */
-	private final ThreadLocal<EncodedInsert> encodedInserts = new ThreadLocal<>();
 
 	/** Each thread encodes its inserts into a buffer of its own, reused while it stays small (warm in the cache). */
 	private final ThreadLocal<JournalCodec.Buffer> insertBuffers = ThreadLocal
@@ -444,12 +453,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			starts[i] = bytes.length();
 			this.codec.put(operations.get(i), bytes);
 		}
-		this.encodedInserts.set(new EncodedInsert(operations, bytes, starts));
 		try {
-			super.insert(operations);
+			// The operations travel with their records: the thread that applies the change may be another writer's.
+			super.insert(new EncodedInsert(operations, bytes, starts));
 		}
 		finally {
-			this.encodedInserts.remove();
 			if (bytes.length() > (1 << 20)) {
 				this.insertBuffers.remove();
 			}
@@ -458,11 +466,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	@Override
 	protected long persist(List<Operation> upserts, List<String> removals) {
-		EncodedInsert encoded = this.encodedInserts.get();
 		JournalCodec.Buffer bytes;
 		long[] inserted;
-		boolean inserting = encoded != null && encoded.operations() == upserts && removals.isEmpty();
+		boolean inserting = upserts instanceof EncodedInsert && removals.isEmpty();
 		if (inserting) {
+			EncodedInsert encoded = (EncodedInsert) upserts;
 			bytes = encoded.bytes();
 			inserted = encoded.starts();
 		}
@@ -554,9 +562,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/**
 	 * Group commit. The first waiter to find no fsync running becomes the leader: it forces the file for every
-	 * write made so far, outside the store's monitor, while others go on appending; the rest wait for a leader to
-	 * cover their write. If the force fails, everything not yet durable is cut off the file and undone in memory,
-	 * and every call that wrote it fails.
+	 * write made so far, outside the store's monitor, while others go on appending; the rest park until a leader
+	 * covers their write. A leader that is done wakes exactly the writers it covered and, if some are left, one of
+	 * them to lead the next force. If the force fails, everything not yet durable is cut off the file and undone in
+	 * memory, and every call that wrote it fails.
 	 */
 	@Override
 	protected void awaitDurable(long ticket) {
@@ -567,30 +576,48 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * @param gather whether a leader waits, briefly, for the writers of the last batch to join its force
 	 */
 	private void awaitDurable(long ticket, boolean gather) {
-		long target;
-		FileChannel toForce;
-		synchronized (this.syncState) {
-			while (true) {
-				for (long[] range : this.rolledBack) {
-					if (ticket >= range[0] && ticket <= range[1]) {
-						throw this.rollbackCause;
-					}
+		Waiter waiter = null;
+		while (true) {
+			// A released writer returns from here without taking a lock: many are released at once, and taking a
+			// monitor one after another would make them queue behind each other's wake-ups. durableSeq is read
+			// first: a range undone before it passed this ticket is then visible.
+			if (this.durableSeq >= ticket || isRolledBack(ticket)) {
+				if (isRolledBack(ticket)) {
+					throw this.rollbackCause;
 				}
-				if (this.durableSeq >= ticket) {
-					return;
+				return;
+			}
+			synchronized (this.syncState) {
+				if (this.durableSeq >= ticket || isRolledBack(ticket)) {
+					continue;
 				}
 				if (!this.syncing && (!gather || ticket > this.forcedAheadSeq)) {
 					this.syncing = true;
+					if (waiter != null && waiter.parked) {
+						this.waiters.remove(waiter);
+						waiter.parked = false;
+					}
 					break;
 				}
-				try {
-					this.syncState.wait();
+				if (waiter == null) {
+					waiter = new Waiter(ticket, gather);
 				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					throw new StoreException("Interrupted while waiting for the outbox journal to be forced to disk; "
-							+ "the change may or may not be durable", ex);
+				if (!waiter.parked) {
+					this.waiters.add(waiter);
+					waiter.parked = true;
 				}
+			}
+			LockSupport.park(this);
+			if (Thread.interrupted()) {
+				synchronized (this.syncState) {
+					if (waiter.parked) {
+						this.waiters.remove(waiter);
+						waiter.parked = false;
+					}
+				}
+				Thread.currentThread().interrupt();
+				throw new StoreException("Interrupted while waiting for the outbox journal to be forced to disk; "
+						+ "the change may or may not be durable");
 			}
 		}
 		// The writers the last force released are about to write again; forcing before they have would make each of
@@ -600,6 +627,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		while (this.writtenSeq - this.durableSeq < this.lastBatch && System.nanoTime() < deadline) {
 			Thread.yield();
 		}
+		long target;
+		FileChannel toForce;
 		synchronized (this.syncState) {
 			target = this.writtenSeq;
 			toForce = this.channel;
@@ -611,14 +640,87 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			StoreException failure = rollBack(ex);
 			throw failure;
 		}
+		Thread[] released;
 		synchronized (this.syncState) {
 			if (target > this.durableSeq) {
 				this.lastBatch = target - this.durableSeq;
 				this.durableSeq = target;
 			}
 			this.syncing = false;
+			released = takeReleased();
 			this.syncState.notifyAll();
 		}
+		for (Thread thread : released) {
+			LockSupport.unpark(thread);
+		}
+	}
+
+	private boolean isRolledBack(long ticket) {
+		for (long[] range : this.rolledBack) {
+			if (ticket >= range[0] && ticket <= range[1]) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * With {@code syncState} held: take the parked writers whose write is now durable or undone, and, if no force
+	 * runs, one more to lead the next force (first, so that it starts soonest). The caller unparks them.
+	 */
+	private Thread[] takeReleased() {
+		if (this.waiters.isEmpty()) {
+			return NO_THREADS;
+		}
+		List<Thread> released = new ArrayList<>(this.waiters.size() + 1);
+		released.add(null);
+		Waiter leader = null;
+		for (java.util.Iterator<Waiter> each = this.waiters.iterator(); each.hasNext();) {
+			Waiter waiter = each.next();
+			if (this.durableSeq >= waiter.ticket || isRolledBack(waiter.ticket)) {
+				each.remove();
+				waiter.parked = false;
+				released.add(waiter.thread);
+			}
+			else if (!this.syncing && (!waiter.gather || waiter.ticket > this.forcedAheadSeq)
+					&& (leader == null || waiter.ticket < leader.ticket)) {
+				leader = waiter;
+			}
+		}
+		if (leader != null) {
+			this.waiters.remove(leader);
+			leader.parked = false;
+			released.set(0, leader.thread);
+			return released.toArray(NO_THREADS);
+		}
+		return released.subList(1, released.size()).toArray(NO_THREADS);
+	}
+
+	/** With {@code syncState} held, for paths that are rare: release whom {@link #takeReleased} names, now. */
+	private void releaseWaiters() {
+		for (Thread thread : takeReleased()) {
+			LockSupport.unpark(thread);
+		}
+		this.syncState.notifyAll();
+	}
+
+	/** A writer parked in {@link #awaitDurable}. */
+	private static final class Waiter {
+
+		private final Thread thread = Thread.currentThread();
+
+		private final long ticket;
+
+		private final boolean gather;
+
+		/** In {@code waiters}; guarded by {@code syncState}. */
+		private boolean parked;
+
+		Waiter(long ticket, boolean gather) {
+			this.ticket = ticket;
+			this.gather = gather;
+		}
+
 	}
 
 	/**
@@ -660,10 +762,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 				this.size = cutTo;
 				this.rollbacks++;
-				this.rolledBack.add(new long[] { from, to });
+				long[][] ranges = java.util.Arrays.copyOf(this.rolledBack, this.rolledBack.length + 1);
+				ranges[ranges.length - 1] = new long[] { from, to };
+				// The cause first: a writer that finds its range reads it next.
 				this.rollbackCause = failure;
+				this.rolledBack = ranges;
 				this.syncing = false;
-				this.syncState.notifyAll();
+				releaseWaiters();
 				return failure;
 			}
 		}
@@ -849,7 +954,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					finally {
 						synchronized (this.syncState) {
 							this.syncing = false;
-							this.syncState.notifyAll();
+							releaseWaiters();
 						}
 					}
 				}
@@ -877,7 +982,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		synchronized (this.syncState) {
 			this.durableSeq = this.writtenSeq;
 			this.undo.clear();
-			this.syncState.notifyAll();
+			releaseWaiters();
 		}
 	}
 
@@ -1124,7 +1229,40 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/** The records of new operations, and where each begins in them. */
-	private record EncodedInsert(List<Operation> operations, JournalCodec.Buffer bytes, long[] starts) {
+	/** New operations with their records, encoded before the store's monitor was taken. */
+	private static final class EncodedInsert extends java.util.AbstractList<Operation>
+			implements java.util.RandomAccess {
+
+		private final List<Operation> operations;
+
+		private final JournalCodec.Buffer bytes;
+
+		private final long[] starts;
+
+		EncodedInsert(List<Operation> operations, JournalCodec.Buffer bytes, long[] starts) {
+			this.operations = operations;
+			this.bytes = bytes;
+			this.starts = starts;
+		}
+
+		@Override
+		public Operation get(int index) {
+			return this.operations.get(index);
+		}
+
+		@Override
+		public int size() {
+			return this.operations.size();
+		}
+
+		JournalCodec.Buffer bytes() {
+			return this.bytes;
+		}
+
+		long[] starts() {
+			return this.starts;
+		}
+
 	}
 
 	/**

@@ -1,0 +1,157 @@
+package io.offlinesync.store.file;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.offlinesync.NewOperation;
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStatus;
+import io.offlinesync.Outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Many writers at once, with fsync on and compaction eager: every call returns (writers parked for a force are
+ * always woken, whether a force, a compaction or a large batch's own force made their write durable), and what a
+ * reopen reads equals what the store held.
+ */
+class FileOutboxStoreConcurrencyTests {
+
+	private static final int WRITERS = 16;
+
+	private static final int CYCLES = 120;
+
+	@TempDir
+	Path directory;
+
+	@Test
+	void writersOfEveryKindOfChangeAllReturnAndLeaveAJournalEqualToMemory() throws Exception {
+		AtomicInteger forces = new AtomicInteger();
+		AtomicInteger compactions = new AtomicInteger();
+		FileOutboxStore.ChannelOpener counting = (path, options) -> {
+			if (path.getFileName().toString().endsWith(".tmp") && List.of(options).contains(StandardOpenOption.CREATE)) {
+				compactions.incrementAndGet();
+			}
+			return new ForwardingFileChannel(FileChannel.open(path, options)) {
+				@Override
+				public void force(boolean metaData) throws java.io.IOException {
+					forces.incrementAndGet();
+					super.force(metaData);
+				}
+			};
+		};
+		Set<String> done = ConcurrentHashMap.newKeySet();
+		Set<String> pending = ConcurrentHashMap.newKeySet();
+		List<Operation> inMemory;
+		int changes;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				new FileOutboxStore.Settings(true, 64, counting))) {
+			Outbox outbox = new Outbox(store);
+			CountDownLatch start = new CountDownLatch(1);
+			ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+			List<Future<?>> writers = new ArrayList<>();
+			for (int w = 0; w < WRITERS; w++) {
+				int writer = w;
+				writers.add(pool.submit(() -> {
+					start.await();
+					for (int i = 0; i < CYCLES; i++) {
+						if (writer == 0 && i % 20 == 0) {
+							// Past the size whose force starts on the store's own thread.
+							List<NewOperation> batch = new ArrayList<>();
+							for (int b = 0; b < 150; b++) {
+								batch.add(NewOperation.of("http.post", "/batch", "x".repeat(500)));
+							}
+							outbox.enqueueAll(batch).forEach((operation) -> pending.add(operation.id()));
+						}
+						Operation enqueued = outbox.enqueue("http.post", "/a", "w" + writer + "-" + i);
+						Operation claimed = outbox.claim(enqueued.id());
+						outbox.markDone(claimed);
+						done.add(claimed.id());
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> writer : writers) {
+				writer.get(120, TimeUnit.SECONDS);
+			}
+			pool.shutdown();
+			store.awaitCompaction();
+			changes = forces.get();
+			inMemory = store.list(Set.of(), null, Integer.MAX_VALUE);
+		}
+		assertThat(compactions.get()).as("compactions while writers ran").isPositive();
+		int writes = WRITERS * CYCLES * 3;
+		assertThat(changes).as("forces, for %d single changes", writes).isLessThan(writes);
+		assertThat(inMemory).filteredOn((operation) -> operation.status() == OperationStatus.DONE)
+			.extracting(Operation::id)
+			.containsAll(done);
+		assertThat(inMemory).extracting(Operation::id).containsAll(pending);
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.recovery().isClean()).isTrue();
+			assertThat(reopened.list(Set.of(), null, Integer.MAX_VALUE)).containsExactlyElementsOf(inMemory);
+		}
+	}
+
+	@Test
+	void aWriterThatWroteDuringAForceLeadsTheNextOneOnceThatForceEnds() throws Exception {
+		CountDownLatch forceEntered = new CountDownLatch(1);
+		CountDownLatch forceMayEnd = new CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+		FileOutboxStore.ChannelOpener held = (path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
+			@Override
+			public void force(boolean metaData) throws java.io.IOException {
+				if (armed.getAndSet(false)) {
+					forceEntered.countDown();
+					try {
+						forceMayEnd.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						throw new java.io.InterruptedIOException();
+					}
+				}
+				super.force(metaData);
+			}
+		};
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK, held))) {
+			Outbox outbox = new Outbox(store);
+			armed.set(true);
+			ExecutorService pool = Executors.newFixedThreadPool(2, (task) -> new Thread(task, "second writer"));
+			java.util.concurrent.CompletableFuture<Operation> first = java.util.concurrent.CompletableFuture
+				.supplyAsync(() -> outbox.enqueue("http.post", "/a", "first"));
+			assertThat(forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
+			// Written after the running force took its count: it needs a force of its own, and no one else will come.
+			Future<Operation> second = pool.submit(() -> outbox.enqueue("http.post", "/a", "second"));
+			org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.anyMatch((thread) -> thread.getName().equals("second writer")
+						&& thread.getState() == Thread.State.WAITING
+						&& java.util.concurrent.locks.LockSupport.getBlocker(thread) == store));
+			forceMayEnd.countDown();
+			assertThat(first.get(10, TimeUnit.SECONDS).payload()).isEqualTo("first");
+			assertThat(second.get(10, TimeUnit.SECONDS).payload()).isEqualTo("second");
+			pool.shutdown();
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.list(Set.of(), null, 10)).extracting(Operation::payload)
+				.containsExactly("first", "second");
+		}
+	}
+
+}
