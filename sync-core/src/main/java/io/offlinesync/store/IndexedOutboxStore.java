@@ -288,7 +288,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	private void awaitCombined(Change<?> change) {
 		boolean interrupted = false;
 		while (!change.finished) {
-			if (this.applying.compareAndSet(false, true)) {
+			// Once applied by another caller, the change waits for that caller to see it durable.
+			if (!change.applied && this.applying.compareAndSet(false, true)) {
 				combine();
 			}
 			else {
@@ -398,7 +399,10 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 		private Throwable failure;
 
-		/** Applied, and durable if it could be made so; written after the outcome, read without the monitor. */
+		/** Applied (or refused); written after the outcome, read without the monitor. */
+		private volatile boolean applied;
+
+		/** Applied, and durable if it could be made so. */
 		private volatile boolean finished;
 
 		Change(Supplier<Committed<T>> body) {
@@ -414,6 +418,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			catch (RuntimeException | Error ex) {
 				this.failure = ex;
 				return 0;
+			}
+			finally {
+				this.applied = true;
 			}
 		}
 

@@ -577,7 +577,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	private void awaitDurable(long ticket, boolean gather) {
 		Waiter waiter = null;
+		long gatherUntil = 0;
 		while (true) {
+			long parkFor;
 			// A released writer returns from here without taking a lock: many are released at once, and taking a
 			// monitor one after another would make them queue behind each other's wake-ups. durableSeq is read
 			// first: a range undone before it passed this ticket is then visible.
@@ -591,13 +593,28 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				if (this.durableSeq >= ticket || isRolledBack(ticket)) {
 					continue;
 				}
+				long gatherFor = 0;
 				if (!this.syncing && (!gather || ticket > this.forcedAheadSeq)) {
-					this.syncing = true;
-					if (waiter != null && waiter.parked) {
-						this.waiters.remove(waiter);
-						waiter.parked = false;
+					// The writers the last force released are about to write again; forcing before they have would
+					// make each of them wait a whole extra force. So until as many writes are pending as the last
+					// force covered, this writer parks, briefly, and the one whose write completes the batch leads
+					// instead: a leader spinning for them would take one of the cores they need. A writer working
+					// alone never waits (its batch is 1, and its own write is pending).
+					if (gather && this.writtenSeq - this.durableSeq < this.lastBatch) {
+						long now = System.nanoTime();
+						if (gatherUntil == 0) {
+							gatherUntil = now + GROUP_COMMIT_WAIT_NANOS;
+						}
+						gatherFor = gatherUntil - now;
 					}
-					break;
+					if (gatherFor <= 0) {
+						this.syncing = true;
+						if (waiter != null && waiter.parked) {
+							this.waiters.remove(waiter);
+							waiter.parked = false;
+						}
+						break;
+					}
 				}
 				if (waiter == null) {
 					waiter = new Waiter(ticket, gather);
@@ -606,8 +623,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					this.waiters.add(waiter);
 					waiter.parked = true;
 				}
+				parkFor = gatherFor;
 			}
-			LockSupport.park(this);
+			if (parkFor > 0) {
+				LockSupport.parkNanos(this, parkFor);
+			}
+			else {
+				LockSupport.park(this);
+			}
 			if (Thread.interrupted()) {
 				synchronized (this.syncState) {
 					if (waiter.parked) {
@@ -619,13 +642,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				throw new StoreException("Interrupted while waiting for the outbox journal to be forced to disk; "
 						+ "the change may or may not be durable");
 			}
-		}
-		// The writers the last force released are about to write again; forcing before they have would make each of
-		// them wait a whole extra force. So wait, briefly, until as many writes are pending as the last force covered.
-		// Bounded; and a writer working alone never waits (its batch is 1, and its own write is pending).
-		long deadline = System.nanoTime() + (gather ? GROUP_COMMIT_WAIT_NANOS : 0);
-		while (this.writtenSeq - this.durableSeq < this.lastBatch && System.nanoTime() < deadline) {
-			Thread.yield();
 		}
 		long target;
 		FileChannel toForce;
