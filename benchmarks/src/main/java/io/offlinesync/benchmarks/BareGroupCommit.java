@@ -11,11 +11,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A reference for the store's group commit: the same leader/follower protocol with nothing else, on a file extended
- * ahead of its writes as the store's journal is. Threads append a 560-byte record (the size of an enqueue's) under a
- * lock and wait for a force to cover it; the first waiter to find no force running forces, after waiting up to
- * 200 µs for as many writes as the last force covered. What it reaches is what the protocol allows on this machine
- * before any store work.
+ * A reference for the store's group commit: the leader/follower protocol the store used until its writers parked
+ * and combined their changes, with nothing else, on a file extended ahead of its writes as the store's journal is.
+ * Threads append a 560-byte record (the size of an enqueue's) under a lock and wait on a monitor for a force to cover
+ * it; the first waiter to find no force running forces, after spinning up to 200 µs for as many writes as the last
+ * force covered. With one thread it is a plain write and force of a file that does not grow.
  */
 final class BareGroupCommit {
 

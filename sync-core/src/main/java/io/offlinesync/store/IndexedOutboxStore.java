@@ -103,14 +103,21 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	public void insert(List<Operation> operations) {
 		commit(() -> {
 			requireOpen();
-			// Ids in ascending order (as an Outbox makes them) cannot repeat; only others need a set to tell.
+			// Ids in ascending order (as an Outbox makes them) cannot repeat within the batch, and if the first
+			// comes after every stored id none of them is stored; only other batches need a lookup per id and a set.
 			boolean ascending = true;
-			for (int i = 0; i < operations.size(); i++) {
-				String id = operations.get(i).id();
-				if (this.index.get(id) != null) {
-					throw alreadyStored(id);
+			for (int i = 1; i < operations.size() && ascending; i++) {
+				ascending = operations.get(i - 1).id().compareTo(operations.get(i).id()) < 0;
+			}
+			String last = this.index.lastId();
+			boolean allNew = ascending && !operations.isEmpty()
+					&& (last == null || last.compareTo(operations.get(0).id()) < 0);
+			if (!allNew) {
+				for (Operation operation : operations) {
+					if (this.index.get(operation.id()) != null) {
+						throw alreadyStored(operation.id());
+					}
 				}
-				ascending = ascending && (i == 0 || operations.get(i - 1).id().compareTo(id) < 0);
 			}
 			if (!ascending) {
 				Set<String> ids = new HashSet<>();

@@ -75,6 +75,11 @@ public final class OperationIndex {
 		return this.byId.get(id);
 	}
 
+	/** @return the greatest id held, or {@literal null} if none is */
+	public String lastId() {
+		return this.byId.isEmpty() ? null : this.byId.lastKey();
+	}
+
 	/** @return how many operations are held */
 	public int size() {
 		return this.byId.size();

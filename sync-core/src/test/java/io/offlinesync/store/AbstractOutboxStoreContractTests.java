@@ -144,6 +144,10 @@ public abstract class AbstractOutboxStoreContractTests {
 		assertThatThrownBy(() -> this.store.insert(List.of(other, fresh)))
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessageContaining(first.id());
+		// The greatest id stored, alone: a batch must come after it to be new.
+		assertThatThrownBy(() -> this.store.insert(List.of(fresh)))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining(first.id());
 		assertThat(this.store.find("0000-new")).isEmpty();
 		assertThat(stored(first.id()).payload()).isEqualTo("1");
 	}
