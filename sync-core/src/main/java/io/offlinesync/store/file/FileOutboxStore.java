@@ -86,7 +86,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		PADDING.flip();
 	}
 
-	/** Longest a group-commit leader waits for changes in progress to join its force. */
+	/** Longest a writer that could lead a force parks for the rest of the last force's writers to join it. */
 	private static final long GROUP_COMMIT_WAIT_NANOS = 200_000;
 
 	/**
@@ -136,7 +136,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private final java.util.ArrayDeque<Undo> undo = new java.util.ArrayDeque<>();
 
 	private final JournalCodec codec = new JournalCodec();
-
 
 	/** Each thread encodes its inserts into a buffer of its own, reused while it stays small (warm in the cache). */
 	private final ThreadLocal<JournalCodec.Buffer> insertBuffers = ThreadLocal
