@@ -582,10 +582,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// A released writer returns from here without taking a lock: many are released at once, and taking a
 			// monitor one after another would make them queue behind each other's wake-ups. durableSeq is read
 			// first: a range undone before it passed this ticket is then visible.
-			if (this.durableSeq >= ticket || isRolledBack(ticket)) {
-				if (isRolledBack(ticket)) {
-					throw this.rollbackCause;
-				}
+			boolean durable = this.durableSeq >= ticket;
+			if (isRolledBack(ticket)) {
+				throw this.rollbackCause;
+			}
+			if (durable) {
 				return;
 			}
 			synchronized (this.syncState) {
@@ -687,8 +688,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (this.waiters.isEmpty()) {
 			return NO_THREADS;
 		}
-		List<Thread> released = new ArrayList<>(this.waiters.size() + 1);
-		released.add(null);
+		List<Thread> released = new ArrayList<>(this.waiters.size());
 		Waiter leader = null;
 		for (java.util.Iterator<Waiter> each = this.waiters.iterator(); each.hasNext();) {
 			Waiter waiter = each.next();
@@ -705,10 +705,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (leader != null) {
 			this.waiters.remove(leader);
 			leader.parked = false;
-			released.set(0, leader.thread);
-			return released.toArray(NO_THREADS);
+			released.add(0, leader.thread);
 		}
-		return released.subList(1, released.size()).toArray(NO_THREADS);
+		return released.toArray(NO_THREADS);
 	}
 
 	/** With {@code syncState} held, for paths that are rare: release whom {@link #takeReleased} names, now. */
