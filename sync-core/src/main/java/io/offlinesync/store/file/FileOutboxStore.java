@@ -36,19 +36,20 @@ import io.offlinesync.store.IndexedOutboxStore;
  * <li>{@code outbox.journal.damaged-<millis>}: a copy of a journal in which recovery found damage.</li>
  * </ul>
  *
- * <h2>Guarantees</h2> A change is appended and, unless fsync is turned off, forced to disk before the call returns
- * and before it becomes visible in memory. A failed write is cut off again and the call throws, leaving memory equal
- * to disk. On open, a torn last record is cut off, a damaged record in the middle is skipped without losing the
+ * <h2>Guarantees</h2> A change is written and, unless fsync is turned off, forced to disk before the call returns.
+ * A failed write is cut off again and the call throws, leaving memory equal to disk. On open, a torn last record is cut off, a damaged record in the middle is skipped without losing the
  * records after it, and what was dropped is logged, reported by {@link #recovery()} and kept in a copy of the damaged
  * file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
  * moving it over the journal atomically.
  *
- * <h2>Group commit</h2> Appends happen under the store's lock; the force happens outside it, and one force covers every
- * change written before it started, so concurrent callers share forces. A write of 64 KB or more (a large
- * {@code enqueueAll}) has its force started at once on a thread of the store, while the writer updates the index.
- * A call returns once its change is forced.
- * If a force fails, every change not yet durable is cut off the file and undone in memory, and the calls that made
- * them throw.
+ * <h2>Group commit</h2> Changes are applied one at a time under the store's lock (by whichever caller finds the
+ * lock free, for every caller queued: see {@link IndexedOutboxStore}). With fsync on, a small record is only copied to
+ * a buffer there; the leader of the next force writes everything buffered with one call and forces the file outside
+ * the lock, and one force covers every change written before it started, so concurrent callers share forces and
+ * system calls. Callers waiting for a force park and are woken when it covers them. A write of 64 KB or more (a large
+ * {@code enqueueAll}) is written at once and has its force started on a thread of the store, while the writer updates
+ * the index. A call returns once its change is forced. If a write or a force fails, every change not yet durable is
+ * cut off the file and undone in memory, and the calls that made them throw.
  *
  * <h2>Preallocation</h2> With fsync on, the journal is extended ahead of its records with line feeds, a megabyte at a
  * time: forcing a write that does not change the file's length spares the file system a metadata update, which on
@@ -96,6 +97,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private static final int FORCE_AHEAD_FROM = 1 << 16;
 
 	private static final Thread[] NO_THREADS = {};
+
+	/** The most bytes held for the next force's leader to write; past it, writers write themselves. */
+	private static final int MAX_PENDING = 1 << 18;
 
 	private final Path directory;
 
@@ -150,8 +154,21 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private FileChannel channel;
 
-	/** Where the next record goes: the end of the last one. */
+	/** Where the next record goes: the end of the last one, including those still {@code pending}. */
 	private long size;
+
+	/**
+	 * Small records appended (with fsync on) but not yet written to the file: the next force's leader writes them
+	 * all with one call, so that appending, which writers do one at a time, costs a copy instead of a system call.
+	 * They end the journal at {@code size}; the file holds everything before.
+	 */
+	private final JournalCodec.Buffer pending = new JournalCodec.Buffer(1 << 16);
+
+	/** Whether {@code pending} holds records; written under the store's monitor, read by force leaders without it. */
+	private volatile boolean holding;
+
+	/** The last write whose bytes are all in the file (none of them held); written under the store's monitor. */
+	private volatile long fileSeq;
 
 	/** The journal file's length: from {@code size} on, it holds padding only. */
 	private long allocated;
@@ -488,7 +505,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			}
 		}
 		long offset = this.size;
-		append(bytes.asByteBuffer());
+		appendOrHold(bytes.asByteBuffer());
 		long seq = 0;
 		if (this.fsync) {
 			// Only appends write writtenSeq, all under the store's monitor; the group-commit waiters are not
@@ -496,6 +513,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// its rollback needs the monitor, so it sees the undo entry made here.
 			seq = this.writtenSeq + 1;
 			this.writtenSeq = seq;
+			if (!this.holding) {
+				this.fileSeq = seq;
+			}
 			if (bytes.length() >= FORCE_AHEAD_FROM) {
 				startForce(seq);
 			}
@@ -643,18 +663,25 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						+ "the change may or may not be durable");
 			}
 		}
-		long target;
-		FileChannel toForce;
-		synchronized (this.syncState) {
-			target = this.writtenSeq;
-			toForce = this.channel;
+		if (this.holding) {
+			synchronized (this) {
+				try {
+					writePending();
+				}
+				catch (IOException ex) {
+					throw rollBack(ex, "write to the outbox journal '" + this.journal + "'");
+				}
+			}
 		}
+		// The force covers exactly the writes whose bytes are in the file by now. Not taking the store's monitor when
+		// nothing is held lets a large write's force start while its writer still updates the index.
+		long target = this.fileSeq;
+		FileChannel toForce = this.channel;
 		try {
 			toForce.force(false);
 		}
 		catch (IOException ex) {
-			StoreException failure = rollBack(ex);
-			throw failure;
+			throw rollBack(ex, "force the outbox journal '" + this.journal + "' to disk");
 		}
 		Thread[] released;
 		synchronized (this.syncState) {
@@ -741,13 +768,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * Undo every change that is not durable: cut the file back to its durable length and restore the previous
 	 * states in memory, newest first.
 	 */
-	private StoreException rollBack(IOException cause) {
+	private StoreException rollBack(IOException cause, String action) {
 		synchronized (this) {
 			synchronized (this.syncState) {
 				long from = this.durableSeq + 1;
 				long to = this.writtenSeq;
-				StoreException failure = new StoreException("Could not force the outbox journal '" + this.journal
-						+ "' to disk (" + cause + "); the changes since the last durable write were undone", cause);
+				StoreException failure = new StoreException("Could not " + action + " (" + cause
+						+ "); the change was not stored: the changes since the last durable write were undone",
+						cause);
 				long cutTo = this.size;
 				java.util.Iterator<Undo> newestFirst = this.undo.descendingIterator();
 				while (newestFirst.hasNext()) {
@@ -774,6 +802,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					cause.addSuppressed(truncateFailure);
 					this.tailDirty = true;
 				}
+				// Held records are never durable: all of them were just undone.
+				this.pending.clear();
+				this.holding = false;
 				this.size = cutTo;
 				this.rollbacks++;
 				long[][] ranges = java.util.Arrays.copyOf(this.rolledBack, this.rolledBack.length + 1);
@@ -805,7 +836,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		String payload = this.recentPayloads.get(indexed.id());
 		if (payload == null) {
 			try {
-				payload = readPayload(this.channel, this.positions.get(indexed.id()), indexed.id());
+				long position = this.positions.get(indexed.id());
+				long written = this.size - this.pending.length();
+				payload = (position >= written) ? pendingPayload((int) (position - written), indexed.id())
+						: readPayload(this.channel, position, indexed.id());
 			}
 			catch (IOException ex) {
 				throw new StoreException("Could not read the payload of operation '" + indexed.id()
@@ -849,9 +883,27 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 			}
 		}
+		return payloadOf(buffer.array(), lineEnd, position, id);
+	}
+
+	/** The payload of a record still held in {@code pending}, {@code start} bytes into it. */
+	private String pendingPayload(int start, String id) throws IOException {
+		byte[] held = this.pending.array();
+		int end = start;
+		while (end < this.pending.length() && held[end] != '\n') {
+			end++;
+		}
+		if (end == this.pending.length()) {
+			throw new IOException("the held record at " + start + " has no end");
+		}
+		return payloadOf(java.util.Arrays.copyOfRange(held, start, end + 1), end - start,
+				this.size - this.pending.length() + start, id);
+	}
+
+	private String payloadOf(byte[] line, int lineEnd, long position, String id) throws IOException {
 		Object record;
 		try {
-			record = this.codec.decode(buffer.array(), lineEnd);
+			record = this.codec.decode(line, lineEnd);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new IOException("the record at offset " + position + " is unreadable: " + ex.getMessage(), ex);
@@ -867,6 +919,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		// Here, not in persist: the snapshot must include the change that was just appended.
 		if (this.compactor == null && !this.closing
 				&& this.records > 2 * (long) index().size() + this.compactionSlack) {
+			try {
+				// The compaction reads the live records from the file.
+				writePending();
+			}
+			catch (IOException ex) {
+				logger.log(System.Logger.Level.DEBUG, "Compaction of " + this.journal + " postponed", ex);
+				return;
+			}
 			List<Operation> live = new ArrayList<>(index().all());
 			Snapshot snapshot = new Snapshot(live, payloadPositions(live), this.channel, this.size, this.records,
 					this.rollbacks);
@@ -935,6 +995,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				}
 				if (exclusive) {
 					try {
+						writePending();
 						long tail = this.size - snapshot.size();
 						try (FileChannel out = this.opener.open(temporary, StandardOpenOption.WRITE)) {
 							long copied = 0;
@@ -1011,6 +1072,50 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (running != null) {
 			running.join();
 		}
+	}
+
+	/**
+	 * Append a record, holding it in {@code pending} when the next force's leader will write it anyway: with fsync
+	 * on, for writes small enough to copy. Others first write what is held, then themselves.
+	 */
+	private void appendOrHold(ByteBuffer data) {
+		if (this.fsync && data.remaining() < FORCE_AHEAD_FROM && this.pending.length() < MAX_PENDING) {
+			this.pending.append(data);
+			this.holding = true;
+			this.size += data.remaining();
+			return;
+		}
+		try {
+			writePending();
+		}
+		catch (IOException ex) {
+			throw new StoreException("Could not write to the outbox journal '" + this.journal + "' (" + ex
+					+ "); the change was not stored", ex);
+		}
+		append(data);
+	}
+
+	/**
+	 * Write the held records to the file, with the store's monitor held. If that fails, what reached the file of them
+	 * is cut off again and they stay held: the force's leader, which writes them too, undoes them.
+	 */
+	private void writePending() throws IOException {
+		int length = this.pending.length();
+		if (length == 0) {
+			return;
+		}
+		long end = this.size;
+		this.size = end - length;
+		try {
+			append(this.pending.asByteBuffer());
+		}
+		catch (StoreException ex) {
+			this.size = end;
+			throw (ex.getCause() instanceof IOException cause) ? cause : new IOException(ex.getMessage(), ex);
+		}
+		this.pending.clear();
+		this.holding = false;
+		this.fileSeq = this.writtenSeq;
 	}
 
 	private void append(ByteBuffer data) {
@@ -1218,6 +1323,13 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	protected void onClose() {
 		try {
 			if (this.channel != null) {
+				try {
+					writePending();
+				}
+				catch (IOException ex) {
+					logger.log(System.Logger.Level.WARNING, "Writing the last records to " + this.journal
+							+ " failed; their changes were not stored", ex);
+				}
 				if (this.allocated > this.size && !this.tailDirty) {
 					// Leave no padding behind: a closed journal ends with its last record.
 					this.channel.truncate(this.size);

@@ -606,6 +606,19 @@ final class JournalCodec {
 			return ByteBuffer.wrap(this.bytes, 0, this.length);
 		}
 
+		/** @param data bytes to add after the ones held; its position is left unchanged */
+		void append(ByteBuffer data) {
+			int more = data.remaining();
+			ensure(more);
+			data.duplicate().get(this.bytes, this.length, more);
+			this.length += more;
+		}
+
+		/** @return the array holding the bytes, valid until the next change */
+		byte[] array() {
+			return this.bytes;
+		}
+
 		void clear() {
 			this.length = 0;
 		}

@@ -21,6 +21,9 @@ final class FaultyFileChannel extends ForwardingFileChannel {
 
 		final AtomicInteger failForces = new AtomicInteger();
 
+		/** How many of the next positional writes fail, as {@code failWrites} makes all of them fail. */
+		final AtomicInteger failNextWrites = new AtomicInteger();
+
 		final AtomicInteger forces = new AtomicInteger();
 
 		/** The names of the threads that forced, in no particular order. */
@@ -46,7 +49,7 @@ final class FaultyFileChannel extends ForwardingFileChannel {
 
 	@Override
 	public int write(ByteBuffer src, long position) throws IOException {
-		if (this.faults.failWrites.get()) {
+		if (this.faults.failWrites.get() || this.faults.failNextWrites.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
 			// Half of the bytes reach the file before the device gives up.
 			int half = src.remaining() / 2;
 			ByteBuffer part = src.duplicate();

@@ -1,18 +1,24 @@
 package io.offlinesync.store.file;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +29,7 @@ import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Many writers at once, with fsync on and compaction eager: every call returns (writers parked for a force are
@@ -48,7 +55,7 @@ class FileOutboxStoreConcurrencyTests {
 			}
 			return new ForwardingFileChannel(FileChannel.open(path, options)) {
 				@Override
-				public void force(boolean metaData) throws java.io.IOException {
+				public void force(boolean metaData) throws IOException {
 					forces.incrementAndGet();
 					super.force(metaData);
 				}
@@ -109,41 +116,18 @@ class FileOutboxStoreConcurrencyTests {
 
 	@Test
 	void aWriterThatWroteDuringAForceLeadsTheNextOneOnceThatForceEnds() throws Exception {
-		CountDownLatch forceEntered = new CountDownLatch(1);
-		CountDownLatch forceMayEnd = new CountDownLatch(1);
-		java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
-		FileOutboxStore.ChannelOpener held = (path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
-			@Override
-			public void force(boolean metaData) throws java.io.IOException {
-				if (armed.getAndSet(false)) {
-					forceEntered.countDown();
-					try {
-						forceMayEnd.await(10, TimeUnit.SECONDS);
-					}
-					catch (InterruptedException ex) {
-						throw new java.io.InterruptedIOException();
-					}
-				}
-				super.force(metaData);
-			}
-		};
-		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
-				new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK, held))) {
+		HeldForce held = new HeldForce();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings())) {
 			Outbox outbox = new Outbox(store);
-			armed.set(true);
-			ExecutorService pool = Executors.newFixedThreadPool(2, (task) -> new Thread(task, "second writer"));
-			java.util.concurrent.CompletableFuture<Operation> first = java.util.concurrent.CompletableFuture
+			held.armed.set(true);
+			ExecutorService pool = Executors.newFixedThreadPool(1, (task) -> new Thread(task, "second writer"));
+			CompletableFuture<Operation> first = CompletableFuture
 				.supplyAsync(() -> outbox.enqueue("http.post", "/a", "first"));
-			assertThat(forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(held.forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
 			// Written after the running force took its count: it needs a force of its own, and no one else will come.
 			Future<Operation> second = pool.submit(() -> outbox.enqueue("http.post", "/a", "second"));
-			org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> Thread.getAllStackTraces()
-				.keySet()
-				.stream()
-				.anyMatch((thread) -> thread.getName().equals("second writer")
-						&& thread.getState() == Thread.State.WAITING
-						&& java.util.concurrent.locks.LockSupport.getBlocker(thread) == store));
-			forceMayEnd.countDown();
+			awaitParked("second writer", store);
+			held.forceMayEnd.countDown();
 			assertThat(first.get(10, TimeUnit.SECONDS).payload()).isEqualTo("first");
 			assertThat(second.get(10, TimeUnit.SECONDS).payload()).isEqualTo("second");
 			pool.shutdown();
@@ -152,6 +136,94 @@ class FileOutboxStoreConcurrencyTests {
 			assertThat(reopened.list(Set.of(), null, 10)).extracting(Operation::payload)
 				.containsExactly("first", "second");
 		}
+	}
+
+	@Test
+	void aRecordHeldForTheNextForceIsReadBackBeforeItReachesTheFileAndWrittenByThatForce() throws Exception {
+		HeldForce held = new HeldForce();
+		Path journal = this.directory.resolve(FileOutboxStore.JOURNAL);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings())) {
+			Outbox outbox = new Outbox(store);
+			for (int i = 0; i < 600; i++) {
+				outbox.enqueue("http.post", "/old", "old " + i);
+			}
+			held.armed.set(true);
+			CompletableFuture<Operation> first = CompletableFuture
+				.supplyAsync(() -> outbox.enqueue("http.post", "/a", "first"));
+			assertThat(held.forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
+			ExecutorService pool = Executors.newFixedThreadPool(1, (task) -> new Thread(task, "held writer"));
+			Future<Operation> second = pool.submit(() -> outbox.enqueue("http.post", "/a", "held until the next force"));
+			awaitParked("held writer", store);
+			String heldId = store.list(Set.of(), null, 1000)
+				.stream()
+				.filter((operation) -> operation.target().equals("/a") && !operation.payload().equals("first"))
+				.findFirst()
+				.orElseThrow()
+				.id();
+			assertThat(Files.readString(journal)).as("journal while its record is held").doesNotContain(heldId);
+			// Reading 600 payloads back from the file pushes the held one out of the store's cache of recent ones.
+			assertThat(store.list(Set.of(), null, 1000)).hasSize(602);
+			assertThat(store.find(heldId).orElseThrow().payload()).isEqualTo("held until the next force");
+
+			held.forceMayEnd.countDown();
+			first.get(10, TimeUnit.SECONDS);
+			assertThat(second.get(10, TimeUnit.SECONDS).id()).isEqualTo(heldId);
+			assertThat(Files.readString(journal)).contains(heldId);
+			pool.shutdown();
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.recovery().isClean()).isTrue();
+			assertThat(reopened.find(heldId(reopened)).orElseThrow().payload()).isEqualTo("held until the next force");
+		}
+	}
+
+	private static String heldId(FileOutboxStore store) {
+		return store.list(Set.of(), null, 1000)
+			.stream()
+			.filter((operation) -> operation.payload().equals("held until the next force"))
+			.findFirst()
+			.orElseThrow()
+			.id();
+	}
+
+	/** Waits until the thread named {@code name} is parked on {@code blocker}. */
+	private static void awaitParked(String name, Object blocker) {
+		await().atMost(10, TimeUnit.SECONDS)
+			.until(() -> Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.anyMatch((thread) -> thread.getName().equals(name) && thread.getState() == Thread.State.WAITING
+						&& LockSupport.getBlocker(thread) == blocker));
+	}
+
+	/** Channels whose first force after {@code armed} is set waits until the test lets it end. */
+	private static final class HeldForce {
+
+		final CountDownLatch forceEntered = new CountDownLatch(1);
+
+		final CountDownLatch forceMayEnd = new CountDownLatch(1);
+
+		final AtomicBoolean armed = new AtomicBoolean();
+
+		FileOutboxStore.Settings settings() {
+			return new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK,
+					(path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
+						@Override
+						public void force(boolean metaData) throws IOException {
+							if (HeldForce.this.armed.getAndSet(false)) {
+								HeldForce.this.forceEntered.countDown();
+								try {
+									HeldForce.this.forceMayEnd.await(10, TimeUnit.SECONDS);
+								}
+								catch (InterruptedException ex) {
+									throw new InterruptedIOException();
+								}
+							}
+							super.force(metaData);
+						}
+					});
+		}
+
 	}
 
 }

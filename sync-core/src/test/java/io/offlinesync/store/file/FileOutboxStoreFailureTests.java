@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
@@ -135,8 +137,13 @@ class FileOutboxStoreFailureTests {
 				.noneMatch((thread) -> thread.getName().equals("offline-sync-journal-force")));
 	}
 
-	@Test
-	void concurrentEnqueuesShareForcesAndAFailedForceFailsExactlyTheCallsItCovered() throws Exception {
+	/**
+	 * @param fault {@code force}: a force fails; {@code write}: writing the records held for a force fails (after half
+	 * of them reached the file), twice in a row in case the first write to fail is the journal's padding
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "force", "write" })
+	void concurrentEnqueuesShareForcesAndAFailureFailsExactlyTheCallsItCovered(String fault) throws Exception {
 		FileOutboxStore store = open();
 		Outbox outbox = new Outbox(store);
 		int threads = 8;
@@ -152,7 +159,12 @@ class FileOutboxStoreFailureTests {
 				start.await();
 				for (int i = 0; i < perThread; i++) {
 					if (thread == 0 && i == perThread / 2) {
-						this.faults.failForces.set(1);
+						if (fault.equals("force")) {
+							this.faults.failForces.set(1);
+						}
+						else {
+							this.faults.failNextWrites.set(2);
+						}
 					}
 					String payload = thread + "-" + i;
 					try {
