@@ -1105,13 +1105,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			return;
 		}
 		long end = this.size;
+		// append() writes at size and moves it on, back to end.
 		this.size = end - length;
 		try {
 			append(this.pending.asByteBuffer());
 		}
 		catch (StoreException ex) {
-			this.size = end;
 			throw (ex.getCause() instanceof IOException cause) ? cause : new IOException(ex.getMessage(), ex);
+		}
+		finally {
+			this.size = end;
 		}
 		this.pending.clear();
 		this.holding = false;
