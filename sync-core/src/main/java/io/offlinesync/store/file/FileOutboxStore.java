@@ -1061,6 +1061,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 	}
 
+	/** Drop the cached payloads, so that the next reads go to the journal (or to the records held). For tests. */
+	synchronized void forgetRecentPayloads() {
+		this.recentPayloads.clear();
+	}
+
 	/**
 	 * Wait until a background compaction in progress has ended. For tests.
 	 */
