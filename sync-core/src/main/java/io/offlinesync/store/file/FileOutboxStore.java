@@ -1331,16 +1331,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	protected void onClose() {
 		try {
 			if (this.channel != null) {
-				try {
-					writePending();
-				}
-				catch (IOException ex) {
-					logger.log(System.Logger.Level.WARNING, "Writing the last records to " + this.journal
-							+ " failed; their changes were not stored", ex);
-				}
-				if (this.allocated > this.size && !this.tailDirty) {
+				// Records still held belong to calls that have not returned; with the file closed under them, those
+				// calls fail, so the records are not written either.
+				long written = this.size - this.pending.length();
+				if (this.allocated > written && !this.tailDirty) {
 					// Leave no padding behind: a closed journal ends with its last record.
-					this.channel.truncate(this.size);
+					this.channel.truncate(written);
 				}
 				this.channel.close();
 			}
