@@ -27,7 +27,19 @@ final class OperationIds {
 		this.clock = clock;
 	}
 
-	synchronized String next() {
+	String next() {
+		long high;
+		long low;
+		// Formatting, which allocates, stays outside the lock that concurrent enqueues share.
+		synchronized (this) {
+			high = nextHigh();
+			low = (this.random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+		}
+		return format(high, low);
+	}
+
+	/** With the lock held: the millisecond, the version and the sequence number. */
+	private long nextHigh() {
 		long millis = Math.max(this.clock.millis(), this.lastMillis);
 		if (millis == this.lastMillis) {
 			this.sequence++;
@@ -41,9 +53,7 @@ final class OperationIds {
 			this.sequence = this.random.nextInt(0x800);
 		}
 		this.lastMillis = millis;
-		long high = (millis << 16) | 0x7000L | this.sequence;
-		long low = (this.random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-		return format(high, low);
+		return (millis << 16) | 0x7000L | this.sequence;
 	}
 
 	private static String format(long high, long low) {

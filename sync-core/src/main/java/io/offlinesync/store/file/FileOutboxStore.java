@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,8 +88,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		PADDING.flip();
 	}
 
-	/** Longest a writer that could lead a force parks for the rest of the last force's writers to join it. */
-	private static final long GROUP_COMMIT_WAIT_NANOS = 200_000;
+	/**
+	 * How long a writer that could lead a force parks for the rest of the last force's writers to join it, when that
+	 * force covered 16 writes or more; see {@link #gatherWindowNanos}.
+	 */
+	static final Duration GATHER_WAIT = Duration.ofNanos(200_000);
 
 	/**
 	 * A write at least this long has its force started at once on another thread, so that the disk works while the
@@ -111,6 +115,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private final ChannelOpener opener;
 
+	private final long gatherWaitNanos;
+
 	/** Group commit: what is durable and who forces, guarded by {@code syncState}. */
 	private final Object syncState = new Object();
 
@@ -123,6 +129,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private volatile long lastBatch = 1;
 
 	private boolean syncing;
+
+	/**
+	 * The one writer that waits, until a deadline, for others to join the force it will lead; guarded by
+	 * {@code syncState}. While it does, other writers wait without a deadline of their own.
+	 */
+	private Waiter gatherer;
 
 	/** Writers parked until their write is durable or they may lead a force; guarded by {@code syncState}. */
 	private final List<Waiter> waiters = new ArrayList<>();
@@ -222,6 +234,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.fsync = settings.fsync();
 		this.compactionSlack = settings.compactionSlack();
 		this.opener = settings.opener();
+		this.gatherWaitNanos = settings.gatherWait().toNanos();
 		Path lockFile = directory.resolve(LOCK);
 		this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 		FileLock acquired;
@@ -613,6 +626,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				if (this.durableSeq >= ticket || isRolledBack(ticket)) {
 					continue;
 				}
+				if (waiter != null && this.gatherer == waiter) {
+					this.gatherer = null;
+				}
 				long gatherFor = 0;
 				if (!this.syncing && (!gather || ticket > this.forcedAheadSeq)) {
 					// The writers the last force released are about to write again; forcing before they have would
@@ -623,7 +639,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					if (gather && this.writtenSeq - this.durableSeq < this.lastBatch) {
 						long now = System.nanoTime();
 						if (gatherUntil == 0) {
-							gatherUntil = now + GROUP_COMMIT_WAIT_NANOS;
+							gatherUntil = now + gatherWindowNanos(this.lastBatch);
 						}
 						gatherFor = gatherUntil - now;
 					}
@@ -635,9 +651,17 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						}
 						break;
 					}
+					// One gathering writer keeps a deadline, after which it leads; the others wait for a force
+					// without one, instead of each waking when its own deadline passes, in the middle of that force.
+					if (this.gatherer != null) {
+						gatherFor = 0;
+					}
 				}
 				if (waiter == null) {
 					waiter = new Waiter(ticket, gather);
+				}
+				if (gatherFor > 0) {
+					this.gatherer = waiter;
 				}
 				if (!waiter.parked) {
 					this.waiters.add(waiter);
@@ -656,6 +680,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					if (waiter.parked) {
 						this.waiters.remove(waiter);
 						waiter.parked = false;
+					}
+					if (this.gatherer == waiter) {
+						// The writers waiting without a deadline need someone to lead.
+						this.gatherer = null;
+						releaseWaiters();
 					}
 				}
 				Thread.currentThread().interrupt();
@@ -698,6 +727,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 	}
 
+	/**
+	 * How long a writer gathers others for a force that should cover {@code batch} writes: the configured wait for
+	 * batches of 16 or more, up to twice as long for smaller ones. A writer that the machine schedules late and that
+	 * misses the force takes an eighth of the writes out of a batch of eight, a fortieth out of one of forty; with
+	 * many writers the cores are busy, and a longer wait only leaves the disk idle (measured in BENCHMARKS.md).
+	 */
+	private long gatherWindowNanos(long batch) {
+		return this.gatherWaitNanos * Math.max(8, Math.min(16, 128 / Math.max(1, batch))) / 8;
+	}
+
 	private boolean isRolledBack(long ticket) {
 		for (long[] range : this.rolledBack) {
 			if (ticket >= range[0] && ticket <= range[1]) {
@@ -723,6 +762,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				each.remove();
 				waiter.parked = false;
 				released.add(waiter.thread);
+				if (this.gatherer == waiter) {
+					this.gatherer = null;
+				}
 			}
 			else if (!this.syncing && (!waiter.gather || waiter.ticket > this.forcedAheadSeq)
 					&& (leader == null || waiter.ticket < leader.ticket)) {
@@ -1439,7 +1481,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	}
 
-	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
+	/**
+	 * @param gatherWait how long a writer that could lead a force waits for others to join it (tests lengthen it to
+	 * watch writers gather); see {@link FileOutboxStore#GATHER_WAIT}
+	 */
+	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener, Duration gatherWait) {
+
+		Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
+			this(fsync, compactionSlack, opener, GATHER_WAIT);
+		}
+
 	}
 
 	/**

@@ -6,12 +6,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,6 +29,7 @@ import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
+import io.offlinesync.StoreException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -41,6 +44,9 @@ class FileOutboxStoreConcurrencyTests {
 	private static final int WRITERS = 16;
 
 	private static final int CYCLES = 120;
+
+	/** Long enough that a writer gathering for a force never reaches its deadline while a test watches it. */
+	private static final Duration LONG_GATHER = Duration.ofSeconds(30);
 
 	@TempDir
 	Path directory;
@@ -168,6 +174,104 @@ class FileOutboxStoreConcurrencyTests {
 		}
 	}
 
+	@Test
+	void whileOneWriterGathersOthersForItsForceTheyWaitWithoutADeadlineAndTheWriterCompletingTheBatchLeads()
+			throws Exception {
+		HeldForce held = new HeldForce();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings(LONG_GATHER))) {
+			Outbox outbox = new Outbox(store);
+			Gathering gathering = Gathering.start(store, outbox, held);
+			assertThat(gathering.gatherer().thread.getState()).isEqualTo(Thread.State.TIMED_WAITING);
+			// The third write completes the batch of the last force: its writer forces for all three at once,
+			// long before the gatherer's deadline.
+			Writer completer = Writer.start("completer", outbox);
+			for (Writer writer : List.of(gathering.gatherer(), gathering.joiner(), completer)) {
+				assertThat(writer.result.get(5, TimeUnit.SECONDS).payload()).isEqualTo(writer.thread.getName());
+			}
+		}
+	}
+
+	@Test
+	void aGathererThatIsInterruptedHandsItsPlaceToAWriterWaitingWithoutADeadline() throws Exception {
+		HeldForce held = new HeldForce();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings(LONG_GATHER))) {
+			Outbox outbox = new Outbox(store);
+			Gathering gathering = Gathering.start(store, outbox, held);
+			gathering.gatherer().thread.interrupt();
+			assertThat(gathering.gatherer().result).failsWithin(5, TimeUnit.SECONDS)
+				.withThrowableOfType(ExecutionException.class)
+				.havingCause()
+				.isInstanceOf(StoreException.class)
+				.withMessageContaining("Interrupted");
+			// Otherwise no one would lead: the joiner waits for a force that no one is going to start.
+			awaitState("joiner", store, Thread.State.TIMED_WAITING);
+			Writer completer = Writer.start("completer", outbox);
+			assertThat(gathering.joiner().result.get(5, TimeUnit.SECONDS).payload()).isEqualTo("joiner");
+			assertThat(completer.result.get(5, TimeUnit.SECONDS).payload()).isEqualTo("completer");
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.list(Set.of(), null, 10)).extracting(Operation::payload)
+				.contains("joiner", "completer");
+		}
+	}
+
+	/**
+	 * One write forced alone while three more are written, which the next force then covers at once: the batch the
+	 * next writers gather for is three.
+	 */
+	private static void coverThreeWritesWithOneForce(FileOutboxStore store, Outbox outbox, HeldForce held)
+			throws Exception {
+		held.armed.set(true);
+		Writer first = Writer.start("first", outbox);
+		assertThat(held.forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
+		List<Writer> batch = new ArrayList<>();
+		for (String name : List.of("second", "third", "fourth")) {
+			batch.add(Writer.start(name, outbox));
+			awaitParked(name, store);
+		}
+		held.forceMayEnd.countDown();
+		first.result.get(10, TimeUnit.SECONDS);
+		for (Writer writer : batch) {
+			writer.result.get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	/**
+	 * After a force of three writes, a writer that gathers others for the next force (with a deadline) and one that
+	 * joins it (without one).
+	 */
+	private record Gathering(Writer gatherer, Writer joiner) {
+
+		static Gathering start(FileOutboxStore store, Outbox outbox, HeldForce held) throws Exception {
+			coverThreeWritesWithOneForce(store, outbox, held);
+			Writer gatherer = Writer.start("gatherer", outbox);
+			awaitState("gatherer", store, Thread.State.TIMED_WAITING);
+			Writer joiner = Writer.start("joiner", outbox);
+			awaitState("joiner", store, Thread.State.WAITING);
+			return new Gathering(gatherer, joiner);
+		}
+
+	}
+
+	/** A thread that enqueues one operation whose payload is the thread's name. */
+	private record Writer(Thread thread, CompletableFuture<Operation> result) {
+
+		static Writer start(String name, Outbox outbox) {
+			CompletableFuture<Operation> result = new CompletableFuture<>();
+			Thread thread = new Thread(() -> {
+				try {
+					result.complete(outbox.enqueue("http.post", "/a", name));
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+			}, name);
+			thread.start();
+			return new Writer(thread, result);
+		}
+
+	}
+
 	private static String heldId(FileOutboxStore store) {
 		return store.list(Set.of(), null, 1000)
 			.stream()
@@ -179,11 +283,16 @@ class FileOutboxStoreConcurrencyTests {
 
 	/** Waits until the thread named {@code name} is parked on {@code blocker}. */
 	private static void awaitParked(String name, Object blocker) {
+		awaitState(name, blocker, Thread.State.WAITING);
+	}
+
+	/** Waits until the thread named {@code name} is parked on {@code blocker}, with or without a deadline. */
+	private static void awaitState(String name, Object blocker, Thread.State state) {
 		await().atMost(10, TimeUnit.SECONDS)
 			.until(() -> Thread.getAllStackTraces()
 				.keySet()
 				.stream()
-				.anyMatch((thread) -> thread.getName().equals(name) && thread.getState() == Thread.State.WAITING
+				.anyMatch((thread) -> thread.getName().equals(name) && thread.getState() == state
 						&& LockSupport.getBlocker(thread) == blocker));
 	}
 
@@ -197,6 +306,10 @@ class FileOutboxStoreConcurrencyTests {
 		final AtomicBoolean armed = new AtomicBoolean();
 
 		FileOutboxStore.Settings settings() {
+			return settings(FileOutboxStore.GATHER_WAIT);
+		}
+
+		FileOutboxStore.Settings settings(Duration gatherWait) {
 			return new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK,
 					(path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
 						@Override
@@ -212,7 +325,7 @@ class FileOutboxStoreConcurrencyTests {
 							}
 							super.force(metaData);
 						}
-					});
+					}, gatherWait);
 		}
 
 	}
