@@ -54,11 +54,11 @@ public final class FileStoreBenchmark {
 				100 * one.rate() / one.raw(), one.raw()));
 		Interleaved eight = enqueueRate(fresh(root, "t8"), 8, seconds, true);
 		row("enqueue, 8 threads", eight.rate(), String.format(
-				"%.2f x 8 x raw (target >= 0.60), raw %,.0f /s in between", eight.rate() / (8 * eight.raw()),
+				"%.3f x 8 x raw (target >= 0.60), raw %,.0f /s in between", eight.rate() / (8 * eight.raw()),
 				eight.raw()));
 		double bare = BareGroupCommit.rate(fresh(root, "bare").resolve("bare.bin"), 8, seconds);
 		row("  reference: earlier protocol, bare, 8 threads", bare, String.format(
-				"%.2f x 8 x raw: monitor and spinning leader, no store work", bare / (8 * eight.raw())));
+				"%.3f x 8 x raw: monitor and spinning leader, no store work", bare / (8 * eight.raw())));
 		double sixtyFour = enqueueRate(fresh(root, "t64"), 64, seconds, false).rate();
 		row("enqueue, 64 threads", sixtyFour, "target >= 50,000 ops/s");
 		double batches = enqueueAllRate(fresh(root, "batch"), seconds);
