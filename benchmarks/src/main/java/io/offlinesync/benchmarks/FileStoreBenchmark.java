@@ -115,7 +115,8 @@ public final class FileStoreBenchmark {
 	 */
 	private static Interleaved enqueueRate(Path directory, int threads, int seconds, boolean againstRaw)
 			throws Exception {
-		try (FileOutboxStore store = FileOutboxStore.open(directory); RawLoop raw = new RawLoop(directory)) {
+		try (FileOutboxStore store = FileOutboxStore.open(directory);
+				RawLoop raw = againstRaw ? new RawLoop(directory) : null) {
 			Outbox outbox = new Outbox(store);
 			for (int i = 0; i < 2_000; i++) {
 				outbox.enqueue("http.post", "/warmup", PAYLOAD);

@@ -630,7 +630,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					this.gatherer = null;
 				}
 				long gatherFor = 0;
-				if (!this.syncing && (!gather || ticket > this.forcedAheadSeq)) {
+				if (mayLead(ticket, gather)) {
 					// The writers the last force released are about to write again; forcing before they have would
 					// make each of them wait a whole extra force. So until as many writes are pending as the last
 					// force covered, this writer parks, briefly, and the one whose write completes the batch leads
@@ -728,6 +728,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
+	 * With {@code syncState} held: whether a writer may start a force now. None may while one runs, and a write that
+	 * a force started ahead will cover waits for that force rather than lead one (unless it is that force's own).
+	 */
+	private boolean mayLead(long ticket, boolean gather) {
+		return !this.syncing && (!gather || ticket > this.forcedAheadSeq);
+	}
+
+	/**
 	 * How long a writer gathers others for a force that should cover {@code batch} writes: the configured wait for
 	 * batches of 16 or more, up to twice as long for smaller ones. A writer that the machine schedules late and that
 	 * misses the force takes an eighth of the writes out of a batch of eight, a fortieth out of one of forty; with
@@ -766,7 +774,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					this.gatherer = null;
 				}
 			}
-			else if (!this.syncing && (!waiter.gather || waiter.ticket > this.forcedAheadSeq)
+			else if (mayLead(waiter.ticket, waiter.gather)
 					&& (leader == null || waiter.ticket < leader.ticket)) {
 				leader = waiter;
 			}
