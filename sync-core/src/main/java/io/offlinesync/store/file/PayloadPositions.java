@@ -1,22 +1,33 @@
 package io.offlinesync.store.file;
 
+import java.util.Arrays;
 import java.util.function.ObjLongConsumer;
 
 /**
- * Where in the journal each operation's payload can be read: an open-addressing map from id to the offset of a
- * record that carries it, about 40 bytes an entry where a {@code HashMap<String, Long>} takes 60. Each slot keeps its
- * id's hash, so that probing and growing compare ints instead of reading the id strings, which are spread over the
- * heap. Entries are never removed one by one: the map is rebuilt whenever the journal is compacted. Not thread-safe.
+ * Where in the journal each operation's payload can be read: a map from id to the offset of a record that carries
+ * it, 28 to 44 bytes an entry where a {@code HashMap<String, Long>} takes 60. Not thread-safe.
+ *
+ * <p>Entries are kept in the order they were added, in chunks, and found through an open-addressing table of
+ * primitive slots that hold each id's hash next to its entry number. Adding an entry thus writes one reference at the
+ * end of a chunk and one long at a random slot: a reference written at a random place of a large array would dirty a
+ * different card of the heap each time, all of which the next young collection scans. Probing compares hashes without
+ * reading the id strings, which are spread over the heap, and growing rebuilds the table from the table alone.
+ * Entries are never removed one by one: the map is rebuilt whenever the journal is compacted.
  */
 final class PayloadPositions {
 
-	private String[] ids;
+	private static final int CHUNK_BITS = 12;
 
-	private int[] hashes;
+	private static final int CHUNK = 1 << CHUNK_BITS;
 
-	private long[] positions;
+	private String[][] ids = new String[16][];
+
+	private long[][] positions = new long[16][];
 
 	private int size;
+
+	/** Each slot: the id's hash in the high half, its entry number plus one in the low half; 0 when free. */
+	private long[] slots;
 
 	PayloadPositions() {
 		this(512);
@@ -24,10 +35,7 @@ final class PayloadPositions {
 
 	/** @param expected how many entries to make room for before growing */
 	PayloadPositions(int expected) {
-		int capacity = Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1;
-		this.ids = new String[capacity];
-		this.hashes = new int[capacity];
-		this.positions = new long[capacity];
+		this.slots = new long[Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1];
 	}
 
 	/**
@@ -35,46 +43,41 @@ final class PayloadPositions {
 	 * @return the offset of a record of it, or -1
 	 */
 	long get(String id) {
-		int hash = id.hashCode();
-		int mask = this.ids.length - 1;
-		for (int slot = slotOf(hash);; slot = (slot + 1) & mask) {
-			String present = this.ids[slot];
-			if (present == null) {
-				return -1;
-			}
-			if (this.hashes[slot] == hash && present.equals(id)) {
-				return this.positions[slot];
-			}
-		}
+		int entry = find(id, id.hashCode());
+		return (entry >= 0) ? this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] : -1;
 	}
 
 	void put(String id, long position) {
-		if (2 * (this.size + 1) > this.ids.length) {
+		int hash = id.hashCode();
+		int entry = find(id, hash);
+		if (entry >= 0) {
+			this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] = position;
+			return;
+		}
+		if (2 * (this.size + 1) > this.slots.length) {
 			grow();
 		}
-		int hash = id.hashCode();
-		int mask = this.ids.length - 1;
-		for (int slot = slotOf(hash);; slot = (slot + 1) & mask) {
-			String present = this.ids[slot];
-			if (present == null) {
-				this.ids[slot] = id;
-				this.hashes[slot] = hash;
-				this.positions[slot] = position;
-				this.size++;
-				return;
+		entry = this.size;
+		int chunk = entry >>> CHUNK_BITS;
+		if ((entry & (CHUNK - 1)) == 0) {
+			if (chunk == this.ids.length) {
+				this.ids = Arrays.copyOf(this.ids, chunk * 2);
+				this.positions = Arrays.copyOf(this.positions, chunk * 2);
 			}
-			if (this.hashes[slot] == hash && present.equals(id)) {
-				this.positions[slot] = position;
-				return;
-			}
+			this.ids[chunk] = new String[CHUNK];
+			this.positions[chunk] = new long[CHUNK];
 		}
+		this.ids[chunk][entry & (CHUNK - 1)] = id;
+		this.positions[chunk][entry & (CHUNK - 1)] = position;
+		this.size++;
+		place(this.slots, ((long) hash << 32) | (entry + 1));
 	}
 
+	/** Visits every entry, in the order they were added. */
 	void forEach(ObjLongConsumer<String> action) {
-		for (int slot = 0; slot < this.ids.length; slot++) {
-			if (this.ids[slot] != null) {
-				action.accept(this.ids[slot], this.positions[slot]);
-			}
+		for (int entry = 0; entry < this.size; entry++) {
+			action.accept(this.ids[entry >>> CHUNK_BITS][entry & (CHUNK - 1)],
+					this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)]);
 		}
 	}
 
@@ -82,27 +85,42 @@ final class PayloadPositions {
 		return this.size;
 	}
 
-	private void grow() {
-		String[] oldIds = this.ids;
-		int[] oldHashes = this.hashes;
-		long[] oldPositions = this.positions;
-		int capacity = oldIds.length * 2;
-		this.ids = new String[capacity];
-		this.hashes = new int[capacity];
-		this.positions = new long[capacity];
-		int mask = capacity - 1;
-		for (int old = 0; old < oldIds.length; old++) {
-			if (oldIds[old] != null) {
-				// Ids are unique here: each goes to the first free slot.
-				int slot = slotOf(oldHashes[old]);
-				while (this.ids[slot] != null) {
-					slot = (slot + 1) & mask;
+	/** @return the entry number of an id, or -1 */
+	private int find(String id, int hash) {
+		long[] table = this.slots;
+		int mask = table.length - 1;
+		for (int slot = slotOf(hash, table.length);; slot = (slot + 1) & mask) {
+			long present = table[slot];
+			if (present == 0) {
+				return -1;
+			}
+			if ((int) (present >>> 32) == hash) {
+				int entry = (int) present - 1;
+				if (this.ids[entry >>> CHUNK_BITS][entry & (CHUNK - 1)].equals(id)) {
+					return entry;
 				}
-				this.ids[slot] = oldIds[old];
-				this.hashes[slot] = oldHashes[old];
-				this.positions[slot] = oldPositions[old];
 			}
 		}
+	}
+
+	private void grow() {
+		long[] table = new long[this.slots.length * 2];
+		for (long present : this.slots) {
+			if (present != 0) {
+				place(table, present);
+			}
+		}
+		this.slots = table;
+	}
+
+	/** Puts a slot value whose id is not in the table at the first free slot of its probe sequence. */
+	private static void place(long[] table, long value) {
+		int mask = table.length - 1;
+		int slot = slotOf((int) (value >>> 32), table.length);
+		while (table[slot] != 0) {
+			slot = (slot + 1) & mask;
+		}
+		table[slot] = value;
 	}
 
 	/**
@@ -110,8 +128,8 @@ final class PayloadPositions {
 	 * {@link String#hashCode()} by small steps; multiplying and taking the high bits scatters them, where the low bits
 	 * alone would fill neighbouring slots and make linear probing walk long runs.
 	 */
-	private int slotOf(int hash) {
-		return (int) ((hash * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(this.ids.length)));
+	private static int slotOf(int hash, int tableLength) {
+		return (int) ((hash * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(tableLength)));
 	}
 
 }

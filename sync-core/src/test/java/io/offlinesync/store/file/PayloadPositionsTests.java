@@ -14,10 +14,11 @@ class PayloadPositionsTests {
 	@ParameterizedTest
 	@ValueSource(longs = { 1, 2, 3 })
 	void holdsEveryIdThroughGrowthAndOverwrites(long seed) {
+		// Enough entries to fill more chunks than the map starts with.
 		Random random = new Random(seed);
 		PayloadPositions positions = new PayloadPositions();
 		Map<String, Long> expected = new HashMap<>();
-		for (int i = 0; i < 50_000; i++) {
+		for (int i = 0; i < 100_000; i++) {
 			// Mostly ids like the creation-ordered ones of one instance, which differ in their last characters.
 			String id = (random.nextInt(10) == 0) ? Long.toHexString(random.nextLong())
 					: String.format("01a213e0-12a0-70ae-a465-%012x", i);
