@@ -1,6 +1,7 @@
 package io.offlinesync.store;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -25,7 +26,9 @@ import io.offlinesync.OutboxStats;
  *
  * <p>Claimable operations that may go next ("heads": no ordering key, or the oldest active operation of their key)
  * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, ordered by id, which is the
- * order they are claimed in.
+ * order they are claimed in. Operations without an ordering key that arrive in due-time order, as enqueued ones do,
+ * are appended to {@code scheduledInOrder} instead of inserted into the tree: a new operation then costs one tree node
+ * fewer, for the index and for the garbage collector that copies it.
  *
  * <p>The oldest active operation, which {@link #stats()} reports, is found by walking forward by id from the last one
  * found: each operation that left the active statuses since is passed over once (again only if an operator's retry
@@ -46,6 +49,9 @@ public final class OperationIndex {
 		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
 	};
 
+	/** Fewer stale entries than this stay in scheduledInOrder until they are polled. */
+	private static final int MIN_STALE_TO_SWEEP = 512;
+
 	private final TreeMap<String, Operation> byId = new TreeMap<>();
 
 	/**
@@ -58,6 +64,17 @@ public final class OperationIndex {
 	private final Map<String, TreeSet<String>> activeByOrderingKey = new HashMap<>();
 
 	private final TreeSet<Operation> scheduled = new TreeSet<>(BY_NEXT_ATTEMPT);
+
+	/**
+	 * Scheduled operations without an ordering key, each after the one before it in {@link #BY_NEXT_ATTEMPT} order.
+	 * An operation that changes or leaves is not looked for here: its entry stays, stale, until it is polled or
+	 * enough are stale to drop them all at once. An entry is current while the index holds that very instance
+	 * (every change makes a new one), whose status was then claimable.
+	 */
+	private final ArrayDeque<Operation> scheduledInOrder = new ArrayDeque<>();
+
+	/** How many entries of {@link #scheduledInOrder} went stale since it was last swept. */
+	private int staleInOrder;
 
 	private final TreeSet<String> due = new TreeSet<>();
 
@@ -153,6 +170,15 @@ public final class OperationIndex {
 	public List<Operation> dueCandidates(Instant now, int limit) {
 		while (!this.scheduled.isEmpty() && !this.scheduled.first().nextAttemptAt().isAfter(now)) {
 			this.due.add(this.scheduled.pollFirst().id());
+		}
+		while (!this.scheduledInOrder.isEmpty() && !this.scheduledInOrder.peekFirst().nextAttemptAt().isAfter(now)) {
+			Operation operation = this.scheduledInOrder.pollFirst();
+			if (isCurrent(operation)) {
+				this.due.add(operation.id());
+			}
+			else if (this.staleInOrder > 0) {
+				this.staleInOrder--;
+			}
 		}
 		List<Operation> candidates = new ArrayList<>(Math.min(limit, this.due.size()));
 		for (String id : this.due) {
@@ -275,6 +301,11 @@ public final class OperationIndex {
 		}
 	}
 
+	/** @return how many entries {@code scheduledInOrder} holds, stale ones included (for tests) */
+	int scheduledInOrderSize() {
+		return this.scheduledInOrder.size();
+	}
+
 	private boolean isHead(Operation operation) {
 		return operation.orderingKey() == null
 				|| this.activeByOrderingKey.get(operation.orderingKey()).first().equals(operation.id());
@@ -307,14 +338,34 @@ public final class OperationIndex {
 	}
 
 	private void schedule(Operation operation) {
-		if (operation.status().isClaimable()) {
-			this.scheduled.add(operation);
+		if (!operation.status().isClaimable()) {
+			return;
 		}
+		Operation last = this.scheduledInOrder.peekLast();
+		if (operation.orderingKey() != null || (last != null && BY_NEXT_ATTEMPT.compare(last, operation) >= 0)) {
+			this.scheduled.add(operation);
+			return;
+		}
+		this.scheduledInOrder.addLast(operation);
+	}
+
+	private boolean isCurrent(Operation operation) {
+		return this.byId.get(operation.id()) == operation;
 	}
 
 	private void unschedule(Operation operation) {
-		this.scheduled.remove(operation);
-		this.due.remove(operation.id());
+		boolean wasWaiting = this.scheduled.remove(operation);
+		boolean wasDue = this.due.remove(operation.id());
+		if (!wasWaiting && !wasDue && operation.orderingKey() == null) {
+			// Its entry in scheduledInOrder is stale now. Operations that change before they come due (claimed by
+			// id, cancelled) must not pile up there: once half the entries are stale, they all go, at a cost per
+			// entry that the changes which made them stale have paid for.
+			this.staleInOrder++;
+			if (this.staleInOrder > MIN_STALE_TO_SWEEP && this.staleInOrder > this.scheduledInOrder.size() / 2) {
+				this.scheduledInOrder.removeIf((entry) -> !isCurrent(entry));
+				this.staleInOrder = 0;
+			}
+		}
 	}
 
 }

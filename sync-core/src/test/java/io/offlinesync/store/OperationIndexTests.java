@@ -1,0 +1,170 @@
+package io.offlinesync.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.offlinesync.Operation;
+import io.offlinesync.OperationStatus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OperationIndexTests {
+
+	private static final Instant START = Instant.parse("2026-11-26T00:00:00Z");
+
+	private static final OperationStatus[] STATUSES = OperationStatus.values();
+
+	/**
+	 * Random changes, mostly new operations in id and due-time order (as an outbox makes them, which is the path that
+	 * skips the tree), checked against a plain list filtered on every claim.
+	 */
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3, 4, 5 })
+	void claimsExactlyWhatAFilterOverAllOperationsWould(long seed) {
+		Random random = new Random(seed);
+		OperationIndex index = new OperationIndex();
+		// In id order, as claims go.
+		Map<String, Operation> model = new TreeMap<>();
+		int nextId = 0;
+		long clock = 0;
+		for (int step = 0; step < 20_000; step++) {
+			int action = random.nextInt(100);
+			if (action < 45 || model.isEmpty()) {
+				// A new operation, now or (rarely) later; the clock now and then goes backwards.
+				clock += (random.nextInt(10) == 0) ? -random.nextInt(5) : random.nextInt(3);
+				long due = clock + ((random.nextInt(3) == 0) ? random.nextInt(30) : 0);
+				Operation operation = operation(id(nextId++), pick(random, null, null, null, "a", "b"),
+						OperationStatus.PENDING, due);
+				index.put(operation);
+				model.put(operation.id(), operation);
+			}
+			else if (action < 70) {
+				// Another state of a stored operation, as a claim, failure, completion or operator retry makes.
+				Operation current = model.get(id(random.nextInt(nextId)));
+				if (current != null) {
+					Operation changed = operation(current.id(), current.orderingKey(),
+							STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(10) - 2);
+					index.put(changed);
+					model.put(changed.id(), changed);
+				}
+			}
+			else if (action < 75) {
+				// The same instance again, as a rollback that restores an earlier state does.
+				Operation current = model.get(id(random.nextInt(nextId)));
+				if (current != null) {
+					index.put(current);
+				}
+			}
+			else if (action < 85) {
+				String id = id(random.nextInt(nextId));
+				assertThat(index.remove(id)).isSameAs(model.remove(id));
+			}
+			else {
+				Instant now = at(clock);
+				int limit = 1 + random.nextInt(20);
+				assertThat(ids(index.dueCandidates(now, limit))).as("step %d", step)
+					.isEqualTo(ids(expectedCandidates(model, now, limit)));
+			}
+		}
+		assertThat(ids(index.dueCandidates(at(clock + 1_000), Integer.MAX_VALUE)))
+			.isEqualTo(ids(expectedCandidates(model, at(clock + 1_000), Integer.MAX_VALUE)));
+	}
+
+	@Test
+	void anOperationClaimedByIdBeforeItIsDueIsNotClaimedAgain() {
+		OperationIndex index = new OperationIndex();
+		Operation first = operation(id(1), null, OperationStatus.PENDING, 0);
+		Operation second = operation(id(2), null, OperationStatus.PENDING, 0);
+		index.put(first);
+		index.put(second);
+		index.put(operation(id(1), null, OperationStatus.IN_FLIGHT, 0));
+		assertThat(ids(index.dueCandidates(at(0), 10))).containsExactly(id(2));
+		index.put(operation(id(1), null, OperationStatus.FAILED, 5));
+		assertThat(ids(index.dueCandidates(at(5), 10))).containsExactly(id(1), id(2));
+	}
+
+	@Test
+	void anOlderOperationBroughtBackMakesTheNextOfItsKeyWaitAgain() {
+		OperationIndex index = new OperationIndex();
+		index.put(operation(id(1), "key", OperationStatus.PENDING, 0));
+		index.put(operation(id(1), "key", OperationStatus.DONE, 0));
+		index.put(operation(id(2), "key", OperationStatus.PENDING, 10));
+		// An operator retries the first one: the second must wait for it again.
+		index.put(operation(id(1), "key", OperationStatus.PENDING, 0));
+		assertThat(ids(index.dueCandidates(at(10), 10))).containsExactly(id(1));
+	}
+
+	/** The other sweep is polling: a store whose operations only ever change by id must not keep their old states. */
+	@Test
+	void staleStatesAreDroppedWithoutAClaim() {
+		OperationIndex index = new OperationIndex();
+		for (int i = 0; i < 100_000; i++) {
+			Operation pending = operation(id(i), null, OperationStatus.PENDING, i);
+			index.put(pending);
+			index.put(operation(pending.id(), null, OperationStatus.DONE, i));
+		}
+		assertThat(index.scheduledInOrderSize()).isLessThan(2_000);
+		assertThat(index.dueCandidates(at(200_000), 10)).isEmpty();
+	}
+
+	private static List<Operation> expectedCandidates(Map<String, Operation> model, Instant now, int limit) {
+		// An operation with an ordering key may go only as the oldest active one of its key.
+		Map<String, String> oldestActiveByKey = new HashMap<>();
+		for (Operation operation : model.values()) {
+			if (operation.orderingKey() != null && operation.status().isActive()) {
+				oldestActiveByKey.putIfAbsent(operation.orderingKey(), operation.id());
+			}
+		}
+		return model.values()
+			.stream()
+			.filter((operation) -> operation.status().isClaimable() && !operation.nextAttemptAt().isAfter(now))
+			.filter((operation) -> operation.orderingKey() == null
+					|| operation.id().equals(oldestActiveByKey.get(operation.orderingKey())))
+			.limit(limit)
+			.toList();
+	}
+
+	private static Operation operation(String id, String orderingKey, OperationStatus status, long due) {
+		return Operation.builder()
+			.id(id)
+			.kind("http.post")
+			.target("/notes")
+			.payload("{}")
+			.orderingKey(orderingKey)
+			.status(status)
+			.claimToken((status == OperationStatus.IN_FLIGHT) ? "token" : null)
+			.createdAt(START)
+			.updatedAt(at(due))
+			.nextAttemptAt(at(due))
+			.build();
+	}
+
+	private static String id(int number) {
+		return String.format("op-%06d", number);
+	}
+
+	private static Instant at(long seconds) {
+		return START.plusSeconds(seconds);
+	}
+
+	private static List<String> ids(List<Operation> operations) {
+		List<String> ids = new ArrayList<>();
+		operations.forEach((operation) -> ids.add(operation.id()));
+		return ids;
+	}
+
+	@SafeVarargs
+	private static <T> T pick(Random random, T... choices) {
+		return choices[random.nextInt(choices.length)];
+	}
+
+}
