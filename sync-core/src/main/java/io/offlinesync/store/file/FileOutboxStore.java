@@ -90,9 +90,12 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/**
 	 * How long a writer that could lead a force parks for the rest of the last force's writers to join it, when that
-	 * force covered 16 writes or more; see {@link #gatherWindowNanos}.
+	 * force covered 9 to 16 writes; see {@link #gatherWindowNanos}.
 	 */
 	static final Duration GATHER_WAIT = Duration.ofNanos(200_000);
+
+	/** After a force of more writes than this, the next one starts without gathering; see {@link #gatherWindowNanos}. */
+	private static final int MOST_TO_GATHER = 16;
 
 	/**
 	 * A write at least this long has its force started at once on another thread, so that the disk works while the
@@ -737,11 +740,15 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/**
 	 * How long a writer gathers others for a force that should cover {@code batch} writes: the configured wait for
-	 * batches of 16 or more, up to twice as long for smaller ones. A writer that the machine schedules late and that
-	 * misses the force takes an eighth of the writes out of a batch of eight, a fortieth out of one of forty; with
-	 * many writers the cores are busy, and a longer wait only leaves the disk idle (measured in BENCHMARKS.md).
+	 * batches of 9 to 16, up to twice as long for smaller ones, and none for larger ones. A writer that the machine
+	 * schedules late and that misses the force takes an eighth of the writes out of a batch of eight; with more than
+	 * sixteen writers per force the cores are busy with those coming back, who join the next force anyway, and waiting
+	 * for them only leaves the disk idle (measured in BENCHMARKS.md).
 	 */
 	private long gatherWindowNanos(long batch) {
+		if (batch > MOST_TO_GATHER) {
+			return 0;
+		}
 		return this.gatherWaitNanos * Math.max(8, Math.min(16, 128 / Math.max(1, batch))) / 8;
 	}
 

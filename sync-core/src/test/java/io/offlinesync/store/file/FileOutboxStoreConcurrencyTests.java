@@ -215,19 +215,31 @@ class FileOutboxStoreConcurrencyTests {
 		}
 	}
 
+	@Test
+	void afterAForceOfMoreThanSixteenWritesAWriterForcesAtOnceInsteadOfGathering() throws Exception {
+		HeldForce held = new HeldForce();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings(LONG_GATHER))) {
+			Outbox outbox = new Outbox(store);
+			coverWritesWithOneForce(store, outbox, held, 17);
+			// Gathering would keep it parked for LONG_GATHER: the last batch is seventeen, and it is alone.
+			Writer alone = Writer.start("alone", outbox);
+			assertThat(alone.result.get(5, TimeUnit.SECONDS).payload()).isEqualTo("alone");
+		}
+	}
+
 	/**
-	 * One write forced alone while three more are written, which the next force then covers at once: the batch the
-	 * next writers gather for is three.
+	 * One write forced alone while {@code count} more are written, which the next force then covers at once: the batch
+	 * the next writers gather for is {@code count}.
 	 */
-	private static void coverThreeWritesWithOneForce(FileOutboxStore store, Outbox outbox, HeldForce held)
+	private static void coverWritesWithOneForce(FileOutboxStore store, Outbox outbox, HeldForce held, int count)
 			throws Exception {
 		held.armed.set(true);
 		Writer first = Writer.start("first", outbox);
 		assertThat(held.forceEntered.await(10, TimeUnit.SECONDS)).isTrue();
 		List<Writer> batch = new ArrayList<>();
-		for (String name : List.of("second", "third", "fourth")) {
-			batch.add(Writer.start(name, outbox));
-			awaitParked(name, store);
+		for (int i = 1; i <= count; i++) {
+			batch.add(Writer.start("batch-" + i, outbox));
+			awaitParked("batch-" + i, store);
 		}
 		held.forceMayEnd.countDown();
 		first.result.get(10, TimeUnit.SECONDS);
@@ -243,7 +255,7 @@ class FileOutboxStoreConcurrencyTests {
 	private record Gathering(Writer gatherer, Writer joiner) {
 
 		static Gathering start(FileOutboxStore store, Outbox outbox, HeldForce held) throws Exception {
-			coverThreeWritesWithOneForce(store, outbox, held);
+			coverWritesWithOneForce(store, outbox, held, 3);
 			Writer gatherer = Writer.start("gatherer", outbox);
 			awaitState("gatherer", store, Thread.State.TIMED_WAITING);
 			Writer joiner = Writer.start("joiner", outbox);
