@@ -90,7 +90,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/**
 	 * How long a writer that could lead a force parks for the rest of the last force's writers to join it, when that
-	 * force covered 9 to 16 writes; see {@link #gatherWindowNanos}.
+	 * force covered 16 writes (longer after fewer, not at all after more); see {@link #gatherWindowNanos}.
 	 */
 	static final Duration GATHER_WAIT = Duration.ofNanos(200_000);
 
@@ -739,11 +739,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
-	 * How long a writer gathers others for a force that should cover {@code batch} writes: the configured wait for
-	 * batches of 9 to 16, up to twice as long for smaller ones, and none for larger ones. A writer that the machine
-	 * schedules late and that misses the force takes an eighth of the writes out of a batch of eight; with more than
-	 * sixteen writers per force the cores are busy with those coming back, who join the next force anyway, and waiting
-	 * for them only leaves the disk idle (measured in BENCHMARKS.md).
+	 * How long a writer gathers others for a force that should cover {@code batch} writes: the configured wait for a
+	 * batch of 16, up to twice as long for smaller ones (twice for 8 or fewer), and none for larger ones. A writer that
+	 * the machine schedules late and that misses the force takes an eighth of the writes out of a batch of eight; with
+	 * more than sixteen writers per force the cores are busy with those coming back, who join the next force anyway,
+	 * and waiting for them only leaves the disk idle (measured in BENCHMARKS.md).
 	 */
 	private long gatherWindowNanos(long batch) {
 		if (batch > MOST_TO_GATHER) {
