@@ -38,9 +38,9 @@ import io.offlinesync.store.IndexedOutboxStore;
  * </ul>
  *
  * <h2>Guarantees</h2> A change is written and, unless fsync is turned off, forced to disk before the call returns.
- * A failed write is cut off again and the call throws, leaving memory equal to disk. On open, a torn last record is cut off, a damaged record in the middle is skipped without losing the
- * records after it, and what was dropped is logged, reported by {@link #recovery()} and kept in a copy of the damaged
- * file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
+ * A failed write is cut off again and the call throws, leaving memory equal to disk. On open, a torn last record is
+ * cut off, a damaged record in the middle is skipped without losing the records after it, and what was dropped is
+ * logged, reported by {@link #recovery()} and kept in a copy of the damaged file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
  * moving it over the journal atomically.
  *
  * <h2>Group commit</h2> Changes are applied one at a time under the store's lock (by whichever caller finds the
