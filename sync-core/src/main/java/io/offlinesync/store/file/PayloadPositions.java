@@ -43,21 +43,28 @@ final class PayloadPositions {
 	 * @return the offset of a record of it, or -1
 	 */
 	long get(String id) {
-		int entry = find(id, id.hashCode());
-		return (entry >= 0) ? this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] : -1;
+		long present = this.slots[slotOf(id, id.hashCode())];
+		if (present == 0) {
+			return -1;
+		}
+		int entry = (int) present - 1;
+		return this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)];
 	}
 
 	void put(String id, long position) {
-		int hash = id.hashCode();
-		int entry = find(id, hash);
-		if (entry >= 0) {
-			this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] = position;
-			return;
-		}
+		// Grown first, so that the slot found is where a new entry goes.
 		if (2 * (this.size + 1) > this.slots.length) {
 			grow();
 		}
-		entry = this.size;
+		int hash = id.hashCode();
+		int slot = slotOf(id, hash);
+		long present = this.slots[slot];
+		if (present != 0) {
+			int entry = (int) present - 1;
+			this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] = position;
+			return;
+		}
+		int entry = this.size;
 		int chunk = entry >>> CHUNK_BITS;
 		if ((entry & (CHUNK - 1)) == 0) {
 			if (chunk == this.ids.length) {
@@ -70,7 +77,7 @@ final class PayloadPositions {
 		this.ids[chunk][entry & (CHUNK - 1)] = id;
 		this.positions[chunk][entry & (CHUNK - 1)] = position;
 		this.size++;
-		place(this.slots, ((long) hash << 32) | (entry + 1));
+		this.slots[slot] = ((long) hash << 32) | (entry + 1);
 	}
 
 	/** Visits every entry, in the order they were added. */
@@ -85,19 +92,19 @@ final class PayloadPositions {
 		return this.size;
 	}
 
-	/** @return the entry number of an id, or -1 */
-	private int find(String id, int hash) {
+	/** @return the slot that holds the id, or else the free slot where it would go */
+	private int slotOf(String id, int hash) {
 		long[] table = this.slots;
 		int mask = table.length - 1;
-		for (int slot = slotOf(hash, table.length);; slot = (slot + 1) & mask) {
+		for (int slot = home(hash, table.length);; slot = (slot + 1) & mask) {
 			long present = table[slot];
 			if (present == 0) {
-				return -1;
+				return slot;
 			}
 			if ((int) (present >>> 32) == hash) {
 				int entry = (int) present - 1;
 				if (this.ids[entry >>> CHUNK_BITS][entry & (CHUNK - 1)].equals(id)) {
-					return entry;
+					return slot;
 				}
 			}
 		}
@@ -116,7 +123,7 @@ final class PayloadPositions {
 	/** Puts a slot value whose id is not in the table at the first free slot of its probe sequence. */
 	private static void place(long[] table, long value) {
 		int mask = table.length - 1;
-		int slot = slotOf((int) (value >>> 32), table.length);
+		int slot = home((int) (value >>> 32), table.length);
 		while (table[slot] != 0) {
 			slot = (slot + 1) & mask;
 		}
@@ -128,7 +135,7 @@ final class PayloadPositions {
 	 * {@link String#hashCode()} by small steps; multiplying and taking the high bits scatters them, where the low bits
 	 * alone would fill neighbouring slots and make linear probing walk long runs.
 	 */
-	private static int slotOf(int hash, int tableLength) {
+	private static int home(int hash, int tableLength) {
 		return (int) ((hash * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(tableLength)));
 	}
 
