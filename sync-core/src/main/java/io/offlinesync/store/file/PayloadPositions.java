@@ -47,8 +47,8 @@ final class PayloadPositions {
 		if (present == 0) {
 			return -1;
 		}
-		int entry = (int) present - 1;
-		return this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)];
+		int entry = entryOf(present);
+		return this.positions[chunkOf(entry)][offsetOf(entry)];
 	}
 
 	void put(String id, long position) {
@@ -60,13 +60,13 @@ final class PayloadPositions {
 		int slot = slotOf(id, hash);
 		long present = this.slots[slot];
 		if (present != 0) {
-			int entry = (int) present - 1;
-			this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)] = position;
+			int entry = entryOf(present);
+			this.positions[chunkOf(entry)][offsetOf(entry)] = position;
 			return;
 		}
 		int entry = this.size;
-		int chunk = entry >>> CHUNK_BITS;
-		if ((entry & (CHUNK - 1)) == 0) {
+		int chunk = chunkOf(entry);
+		if (offsetOf(entry) == 0) {
 			if (chunk == this.ids.length) {
 				this.ids = Arrays.copyOf(this.ids, chunk * 2);
 				this.positions = Arrays.copyOf(this.positions, chunk * 2);
@@ -74,8 +74,8 @@ final class PayloadPositions {
 			this.ids[chunk] = new String[CHUNK];
 			this.positions[chunk] = new long[CHUNK];
 		}
-		this.ids[chunk][entry & (CHUNK - 1)] = id;
-		this.positions[chunk][entry & (CHUNK - 1)] = position;
+		this.ids[chunk][offsetOf(entry)] = id;
+		this.positions[chunk][offsetOf(entry)] = position;
 		this.size++;
 		this.slots[slot] = ((long) hash << 32) | (entry + 1);
 	}
@@ -83,8 +83,8 @@ final class PayloadPositions {
 	/** Visits every entry, in the order they were added. */
 	void forEach(ObjLongConsumer<String> action) {
 		for (int entry = 0; entry < this.size; entry++) {
-			action.accept(this.ids[entry >>> CHUNK_BITS][entry & (CHUNK - 1)],
-					this.positions[entry >>> CHUNK_BITS][entry & (CHUNK - 1)]);
+			action.accept(this.ids[chunkOf(entry)][offsetOf(entry)],
+					this.positions[chunkOf(entry)][offsetOf(entry)]);
 		}
 	}
 
@@ -101,13 +101,30 @@ final class PayloadPositions {
 			if (present == 0) {
 				return slot;
 			}
-			if ((int) (present >>> 32) == hash) {
-				int entry = (int) present - 1;
-				if (this.ids[entry >>> CHUNK_BITS][entry & (CHUNK - 1)].equals(id)) {
+			if (hashOf(present) == hash) {
+				int entry = entryOf(present);
+				if (this.ids[chunkOf(entry)][offsetOf(entry)].equals(id)) {
 					return slot;
 				}
 			}
 		}
+	}
+
+	private static int hashOf(long slot) {
+		return (int) (slot >>> 32);
+	}
+
+	/** @return the entry number a non-free slot holds */
+	private static int entryOf(long slot) {
+		return (int) slot - 1;
+	}
+
+	private static int chunkOf(int entry) {
+		return entry >>> CHUNK_BITS;
+	}
+
+	private static int offsetOf(int entry) {
+		return entry & (CHUNK - 1);
 	}
 
 	private void grow() {
@@ -123,7 +140,7 @@ final class PayloadPositions {
 	/** Puts a slot value whose id is not in the table at the first free slot of its probe sequence. */
 	private static void place(long[] table, long value) {
 		int mask = table.length - 1;
-		int slot = home((int) (value >>> 32), table.length);
+		int slot = home(hashOf(value), table.length);
 		while (table[slot] != 0) {
 			slot = (slot + 1) & mask;
 		}
