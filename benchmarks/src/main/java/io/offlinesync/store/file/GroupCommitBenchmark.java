@@ -12,7 +12,8 @@ import io.offlinesync.Outbox;
 /**
  * How well the file store's group commit shares forces: N threads enqueue, each waiting for its own durable write,
  * and the store's channel counts its forces and their durations. In this package because the channel opener it
- * wraps is the store's own, package-private; the forwarding channel comes from sync-core's test jar. Arguments: [threads ...], default 1 8 64.
+ * wraps is the store's own, package-private; the forwarding channel comes from sync-core's test jar.
+ * Arguments: [threads ...], default 1 8 64.
  */
 public final class GroupCommitBenchmark {
 

@@ -40,8 +40,8 @@ import io.offlinesync.store.IndexedOutboxStore;
  * <h2>Guarantees</h2> A change is written and, unless fsync is turned off, forced to disk before the call returns.
  * A failed write is cut off again and the call throws, leaving memory equal to disk. On open, a torn last record is
  * cut off, a damaged record in the middle is skipped without losing the records after it, and what was dropped is
- * logged, reported by {@link #recovery()} and kept in a copy of the damaged file. Superseded records are compacted away by rewriting the live state to a temporary file, forcing it, and
- * moving it over the journal atomically.
+ * logged, reported by {@link #recovery()} and kept in a copy of the damaged file. Superseded records are compacted
+ * away by rewriting the live state to a temporary file, forcing it, and moving it over the journal atomically.
  *
  * <h2>Group commit</h2> Changes are applied one at a time under the store's lock (by whichever caller finds the
  * lock free, for every caller queued: see {@link IndexedOutboxStore}). With fsync on, a small record is only copied to
@@ -1415,8 +1415,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		return "FileOutboxStore[" + this.directory + "]";
 	}
 
-	/** The records of new operations, and where each begins in them. */
-	/** New operations with their records, encoded before the store's monitor was taken. */
+	/** New operations with their records, encoded before the store's monitor was taken, and where each begins. */
 	private static final class EncodedInsert extends java.util.AbstractList<Operation>
 			implements java.util.RandomAccess {
 

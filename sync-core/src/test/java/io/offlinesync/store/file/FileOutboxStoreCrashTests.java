@@ -56,7 +56,8 @@ class FileOutboxStoreCrashTests {
 				assertThat(store.recovery().dropped()).as("only a torn last record may be dropped").hasSizeLessThan(2);
 			}
 		}
-		assertThat(acknowledged.values()).as("operations of acknowledged batches").anyMatch((payload) -> payload.length() > 500);
+		assertThat(acknowledged.values()).as("operations of acknowledged batches")
+			.anyMatch((payload) -> payload.length() > 500);
 	}
 
 	@Test

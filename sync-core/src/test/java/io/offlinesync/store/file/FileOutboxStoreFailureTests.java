@@ -96,7 +96,8 @@ class FileOutboxStoreFailureTests {
 			.withMessageContaining("Input/output error")
 			.withMessageContaining("undone");
 		assertThat(contents(store)).containsExactly(claimed);
-		assertThat(Files.readAllLines(this.directory.resolve(FileOutboxStore.JOURNAL))).noneMatch((line) -> line.contains("lost"));
+		assertThat(Files.readAllLines(this.directory.resolve(FileOutboxStore.JOURNAL)))
+			.noneMatch((line) -> line.contains("lost"));
 		// A change of a stored operation is undone to its previous state.
 		this.faults.failForces.set(1);
 		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.markDone(claimed))
