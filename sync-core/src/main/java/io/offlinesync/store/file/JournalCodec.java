@@ -674,7 +674,7 @@ final class JournalCodec {
 			if (days < FIRST_FAST_DAY || days > LAST_FAST_DAY) {
 				return ascii(instant.toString());
 			}
-			int secondOfDay = (int) Math.floorMod(instant.getEpochSecond(), 86_400);
+			int secondOfDay = Math.floorMod(instant.getEpochSecond(), 86_400);
 			java.time.LocalDate date = java.time.LocalDate.ofEpochDay(days);
 			ensure(30);
 			digits(date.getYear(), 4).ascii('-').digits(date.getMonthValue(), 2).ascii('-');
