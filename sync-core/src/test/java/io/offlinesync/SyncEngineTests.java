@@ -427,6 +427,7 @@ class SyncEngineTests {
 	}
 
 	@Test
+	@SuppressWarnings("try") // the server is closed inside the block, to see the check fail
 	void networkChecksAnswerFromARealSocket() throws Exception {
 		try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
 			int port = server.getLocalPort();

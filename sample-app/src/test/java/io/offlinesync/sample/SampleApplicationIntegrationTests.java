@@ -42,7 +42,7 @@ class SampleApplicationIntegrationTests {
 	}
 
 	@Test
-	@SuppressWarnings("unchecked")
+	@SuppressWarnings({ "unchecked", "try" }) // the applications are only kept running
 	void notesWrittenOfflineSurviveARestartAndArriveExactlyOnce() throws IOException {
 		int port = freePort();
 		try (ConfigurableApplicationContext first = start(port, false)) {
@@ -115,6 +115,7 @@ class SampleApplicationIntegrationTests {
 	}
 
 	@Test
+	@SuppressWarnings("try") // the application is only kept running
 	void aParkedNoteCanBeRetriedThroughTheEndpoint() throws IOException {
 		int port = freePort();
 		try (ConfigurableApplicationContext context = start(port, true)) {

@@ -174,6 +174,7 @@ class SyncAutoConfigurationTests {
 	}
 
 	@Test
+	@SuppressWarnings("try") // the store is only held open
 	void aStoreDirectoryInUseFailsStartupWithAnExplanation() {
 		try (FileOutboxStore held = FileOutboxStore.open(this.directory)) {
 			runner().run((context) -> {

@@ -61,6 +61,7 @@ class FileOutboxStoreCrashTests {
 	}
 
 	@Test
+	@SuppressWarnings("try") // the store is only held open
 	void aSecondProcessCannotOpenAStoreThatIsOpen() throws Exception {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
 			Process child = childJvm("open", this.directory.toString()).start();
