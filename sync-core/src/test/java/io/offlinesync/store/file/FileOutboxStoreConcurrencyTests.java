@@ -138,10 +138,7 @@ class FileOutboxStoreConcurrencyTests {
 			assertThat(second.get(10, TimeUnit.SECONDS).payload()).isEqualTo("second");
 			pool.shutdown();
 		}
-		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
-			assertThat(reopened.list(Set.of(), null, 10)).extracting(Operation::payload)
-				.containsExactly("first", "second");
-		}
+		assertThat(payloadsAfterReopen()).containsExactly("first", "second");
 	}
 
 	@Test
@@ -209,10 +206,7 @@ class FileOutboxStoreConcurrencyTests {
 			assertThat(gathering.joiner().result.get(5, TimeUnit.SECONDS).payload()).isEqualTo("joiner");
 			assertThat(completer.result.get(5, TimeUnit.SECONDS).payload()).isEqualTo("completer");
 		}
-		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
-			assertThat(reopened.list(Set.of(), null, 10)).extracting(Operation::payload)
-				.contains("joiner", "completer");
-		}
+		assertThat(payloadsAfterReopen()).contains("joiner", "completer");
 	}
 
 	@Test
@@ -282,6 +276,13 @@ class FileOutboxStoreConcurrencyTests {
 			return new Writer(thread, result);
 		}
 
+	}
+
+	/** @return the payloads of the first ten operations stored, read by a store opened afresh */
+	private List<String> payloadsAfterReopen() throws IOException {
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			return reopened.list(Set.of(), null, 10).stream().map(Operation::payload).toList();
+		}
 	}
 
 	private static String heldId(FileOutboxStore store) {
