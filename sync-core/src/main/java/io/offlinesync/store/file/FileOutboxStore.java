@@ -6,15 +6,25 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.AbstractList;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.RandomAccess;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import io.offlinesync.Operation;
@@ -152,7 +162,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private volatile StoreException rollbackCause;
 
 	/** Previous states of what each non-durable write changed, oldest first; guarded by the store's monitor. */
-	private final java.util.ArrayDeque<Undo> undo = new java.util.ArrayDeque<>();
+	private final ArrayDeque<Undo> undo = new ArrayDeque<>();
 
 	private final JournalCodec codec = new JournalCodec();
 
@@ -202,7 +212,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * on disk and are read back from the journal when an operation leaves the store, so that a large queue does not
 	 * have to fit in the heap.
 	 */
-	private static final String ON_DISK = new String();
+	static final String ON_DISK = new String();
 
 	/** Payloads read or written lately: a claimed operation is usually completed soon after. */
 	private static final int RECENT_PAYLOADS = 512;
@@ -221,7 +231,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private Thread compactor;
 
 	/** Starts the forces of large writes; created with the first, guarded by the store's monitor. */
-	private java.util.concurrent.ExecutorService forceAhead;
+	private ExecutorService forceAhead;
 
 	/** The last write whose force was started ahead: its writer leaves the forcing to that thread. */
 	private volatile long forcedAheadSeq;
@@ -406,11 +416,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	private int applyRecords(LineBatch batch, List<RecoveryReport.DroppedRecord> dropped) {
 		int intact = 0;
-		for (int i = 0; i < batch.count; i++) {
-			Object record = batch.decoded[i];
+		for (int i = 0; i < batch.count(); i++) {
+			Object record = batch.decoded(i);
 			if (record instanceof Operation operation) {
 				index().put(operation);
-				this.positions.put(operation.id(), batch.offsets[i]);
+				this.positions.put(operation.id(), batch.offset(i));
 				intact++;
 			}
 			else if (record instanceof String deletedId) {
@@ -418,7 +428,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				intact++;
 			}
 			else {
-				dropped.add(new RecoveryReport.DroppedRecord(batch.offsets[i], batch.lengths[i],
+				dropped.add(new RecoveryReport.DroppedRecord(batch.offset(i), batch.length(i),
 						((IllegalArgumentException) record).getMessage()));
 			}
 		}
@@ -573,7 +583,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	private void startForce(long seq) {
 		if (this.forceAhead == null) {
-			this.forceAhead = java.util.concurrent.Executors.newSingleThreadExecutor((task) -> {
+			this.forceAhead = Executors.newSingleThreadExecutor((task) -> {
 				Thread thread = new Thread(task, "offline-sync-journal-force");
 				thread.setDaemon(true);
 				return thread;
@@ -590,7 +600,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			});
 			this.forcedAheadSeq = seq;
 		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
+		catch (RejectedExecutionException ex) {
 			// Closing: the writer forces for itself.
 		}
 	}
@@ -771,7 +781,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		List<Thread> released = new ArrayList<>(this.waiters.size());
 		Waiter leader = null;
-		for (java.util.Iterator<Waiter> each = this.waiters.iterator(); each.hasNext();) {
+		for (Iterator<Waiter> each = this.waiters.iterator(); each.hasNext();) {
 			Waiter waiter = each.next();
 			if (this.durableSeq >= waiter.ticket || isRolledBack(waiter.ticket)) {
 				each.remove();
@@ -834,7 +844,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						+ "); the change was not stored: the changes since the last durable write were undone",
 						cause);
 				long cutTo = this.size;
-				java.util.Iterator<Undo> newestFirst = this.undo.descendingIterator();
+				Iterator<Undo> newestFirst = this.undo.descendingIterator();
 				while (newestFirst.hasNext()) {
 					Undo change = newestFirst.next();
 					if (change.seq() < from) {
@@ -864,7 +874,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				this.holding = false;
 				this.size = cutTo;
 				this.rollbacks++;
-				long[][] ranges = java.util.Arrays.copyOf(this.rolledBack, this.rolledBack.length + 1);
+				long[][] ranges = Arrays.copyOf(this.rolledBack, this.rolledBack.length + 1);
 				ranges[ranges.length - 1] = new long[] { from, to };
 				// The cause first: a writer that finds its range reads it next.
 				this.rollbackCause = failure;
@@ -953,7 +963,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		if (end == this.pending.length()) {
 			throw new IOException("the held record at " + start + " has no end");
 		}
-		return payloadOf(java.util.Arrays.copyOfRange(held, start, end + 1), end - start,
+		return payloadOf(Arrays.copyOfRange(held, start, end + 1), end - start,
 				this.size - this.pending.length() + start, id);
 	}
 
@@ -1365,7 +1375,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		java.util.concurrent.ExecutorService forcer;
+		ExecutorService forcer;
 		synchronized (this) {
 			forcer = this.forceAhead;
 		}
@@ -1373,7 +1383,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// Forces already started run to their end; later large writes force for themselves.
 			forcer.shutdown();
 			try {
-				forcer.awaitTermination(Long.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS);
+				forcer.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -1416,8 +1426,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/** New operations with their records, encoded before the store's monitor was taken, and where each begins. */
-	private static final class EncodedInsert extends java.util.AbstractList<Operation>
-			implements java.util.RandomAccess {
+	private static final class EncodedInsert extends AbstractList<Operation> implements RandomAccess {
 
 		private final List<Operation> operations;
 
@@ -1458,30 +1467,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
 	}
 
-	/**
-	 * One instance of each of the few kinds and targets that most operations share, so that a reopened queue does
-	 * not hold a copy of them per operation. Bounded: targets may also all differ.
-	 */
-	private static final class SharedStrings {
-
-		private static final int MOST = 4_096;
-
-		private final Map<String, String> instances = new java.util.concurrent.ConcurrentHashMap<>();
-
-		/** Thread-safe: the journal's decoders share one. */
-		String canonical(String value) {
-			String shared = this.instances.get(value);
-			if (shared != null) {
-				return shared;
-			}
-			if (this.instances.size() < MOST) {
-				shared = this.instances.putIfAbsent(value, value);
-			}
-			return (shared != null) ? shared : value;
-		}
-
-	}
-
 	/** What a background compaction writes: the live operations, and the journal's length and records then. */
 	private record Snapshot(List<Operation> live, long[] payloadAt, FileChannel source, long size, long records,
 			long rollbacks) {
@@ -1491,7 +1476,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	@FunctionalInterface
 	interface ChannelOpener {
 
-		FileChannel open(Path path, java.nio.file.OpenOption... options) throws IOException;
+		FileChannel open(Path path, OpenOption... options) throws IOException;
 
 	}
 
@@ -1503,218 +1488,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 		Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
 			this(fsync, compactionSlack, opener, GATHER_WAIT);
-		}
-
-	}
-
-	/**
-	 * Lines of the journal copied out for decoding on another thread, and what each decoded to: an operation, the id
-	 * of a deletion, or the {@link IllegalArgumentException} naming its damage.
-	 */
-	private static final class LineBatch {
-
-		private static final int LINES = 2_048;
-
-		private byte[] bytes = new byte[LINES * 600];
-
-		private int used;
-
-		private int count;
-
-		private final int[] starts = new int[LINES];
-
-		private final int[] lengths = new int[LINES];
-
-		private final long[] offsets = new long[LINES];
-
-		private final Object[] decoded = new Object[LINES];
-
-		void add(LineReader line) {
-			if (this.used + line.length() > this.bytes.length) {
-				this.bytes = java.util.Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.used + line.length()));
-			}
-			System.arraycopy(line.buffer(), 0, this.bytes, this.used, line.length());
-			this.starts[this.count] = this.used;
-			this.lengths[this.count] = line.length();
-			this.offsets[this.count] = line.offset();
-			this.used += line.length();
-			this.count++;
-		}
-
-		boolean isFull() {
-			return this.count == LINES;
-		}
-
-		LineBatch decode(JournalCodec codec, SharedStrings shared) {
-			byte[] line = new byte[1024];
-			for (int i = 0; i < this.count; i++) {
-				if (line.length < this.lengths[i]) {
-					line = new byte[this.lengths[i]];
-				}
-				System.arraycopy(this.bytes, this.starts[i], line, 0, this.lengths[i]);
-				try {
-					Object record = codec.decode(line, this.lengths[i], ON_DISK, shared::canonical);
-					if (record instanceof Operation operation) {
-						// Strings cache their hash: computed here, it spares the thread that fills the maps.
-						operation.id().hashCode();
-					}
-					this.decoded[i] = record;
-				}
-				catch (IllegalArgumentException ex) {
-					this.decoded[i] = ex;
-				}
-			}
-			this.bytes = null;
-			return this;
-		}
-
-	}
-
-	/**
-	 * Decodes batches of lines on a few threads and hands them back in the order they were submitted, keeping a
-	 * bounded number in flight.
-	 */
-	private static final class ParallelDecoder {
-
-		private final JournalCodec codec;
-
-		private final SharedStrings shared;
-
-		private final java.util.concurrent.ExecutorService workers;
-
-		private final int maxInFlight;
-
-		private final java.util.ArrayDeque<java.util.concurrent.Future<LineBatch>> inFlight = new java.util.ArrayDeque<>();
-
-		ParallelDecoder(JournalCodec codec, SharedStrings shared) {
-			this.codec = codec;
-			this.shared = shared;
-			// The opening thread fills the index meanwhile: one core is its own.
-			int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
-			this.maxInFlight = 2 * threads;
-			this.workers = java.util.concurrent.Executors.newFixedThreadPool(threads, (task) -> {
-				Thread thread = new Thread(task, "offline-sync-journal-decoder");
-				thread.setDaemon(true);
-				return thread;
-			});
-		}
-
-		void submit(LineBatch batch) {
-			if (batch.count > 0) {
-				this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
-			}
-		}
-
-		boolean hasInFlight() {
-			return !this.inFlight.isEmpty();
-		}
-
-		boolean hasTooManyInFlight() {
-			return this.inFlight.size() > this.maxInFlight;
-		}
-
-		LineBatch next() throws IOException {
-			try {
-				return this.inFlight.removeFirst().get();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new java.io.InterruptedIOException("Interrupted while reading the journal");
-			}
-			catch (java.util.concurrent.ExecutionException ex) {
-				throw new IOException("Decoding the journal failed: " + ex.getCause(), ex.getCause());
-			}
-		}
-
-		void close() {
-			this.workers.shutdownNow();
-		}
-
-	}
-
-	/**
-	 * Reads a channel line by line into a reusable buffer, keeping each line's offset.
-	 */
-	static final class LineReader {
-
-		private final FileChannel in;
-
-		private final ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
-
-		private byte[] line = new byte[1024];
-
-		private int length;
-
-		private long offset;
-
-		private long position;
-
-		private boolean complete;
-
-		/** Bytes left to read up to the end given. */
-		private long unread;
-
-		LineReader(FileChannel in, long end) {
-			this.in = in;
-			this.unread = end;
-			this.chunk.flip();
-		}
-
-		/** @return whether a line (complete or a torn tail) was read */
-		boolean next() throws IOException {
-			this.offset = this.position;
-			this.length = 0;
-			while (true) {
-				if (!this.chunk.hasRemaining()) {
-					this.chunk.clear();
-					this.chunk.limit((int) Math.min(this.chunk.capacity(), this.unread));
-					int read = (this.unread > 0) ? this.in.read(this.chunk) : -1;
-					this.chunk.flip();
-					this.unread -= Math.max(read, 0);
-					if (read <= 0) {
-						this.complete = false;
-						return this.length > 0;
-					}
-				}
-				// Scan the chunk's array for the line end and copy the run at once, not byte by byte.
-				byte[] bytes = this.chunk.array();
-				int from = this.chunk.position();
-				int limit = this.chunk.limit();
-				int end = from;
-				while (end < limit && bytes[end] != '\n') {
-					end++;
-				}
-				int run = end - from;
-				if (this.length + run > this.line.length) {
-					this.line = java.util.Arrays.copyOf(this.line, Math.max(this.line.length * 2, this.length + run));
-				}
-				System.arraycopy(bytes, from, this.line, this.length, run);
-				this.length += run;
-				if (end < limit) {
-					this.chunk.position(end + 1);
-					this.position += run + 1;
-					this.complete = true;
-					return true;
-				}
-				this.chunk.position(limit);
-				this.position += run;
-			}
-		}
-
-		byte[] buffer() {
-			return this.line;
-		}
-
-		int length() {
-			return this.length;
-		}
-
-		long offset() {
-			return this.offset;
-		}
-
-		boolean complete() {
-			return this.complete;
 		}
 
 	}

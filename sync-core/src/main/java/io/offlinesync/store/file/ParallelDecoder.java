@@ -1,0 +1,71 @@
+package io.offlinesync.store.file;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Decodes batches of lines on a few threads and hands them back in the order they were submitted, keeping a
+ * bounded number in flight.
+ */
+final class ParallelDecoder {
+
+	private final JournalCodec codec;
+
+	private final SharedStrings shared;
+
+	private final ExecutorService workers;
+
+	private final int maxInFlight;
+
+	private final ArrayDeque<Future<LineBatch>> inFlight = new ArrayDeque<>();
+
+	ParallelDecoder(JournalCodec codec, SharedStrings shared) {
+		this.codec = codec;
+		this.shared = shared;
+		// The opening thread fills the index meanwhile: one core is its own.
+		int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
+		this.maxInFlight = 2 * threads;
+		this.workers = Executors.newFixedThreadPool(threads, (task) -> {
+			Thread thread = new Thread(task, "offline-sync-journal-decoder");
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	void submit(LineBatch batch) {
+		if (batch.count() > 0) {
+			this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
+		}
+	}
+
+	boolean hasInFlight() {
+		return !this.inFlight.isEmpty();
+	}
+
+	boolean hasTooManyInFlight() {
+		return this.inFlight.size() > this.maxInFlight;
+	}
+
+	LineBatch next() throws IOException {
+		try {
+			return this.inFlight.removeFirst().get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InterruptedIOException("Interrupted while reading the journal");
+		}
+		catch (ExecutionException ex) {
+			throw new IOException("Decoding the journal failed: " + ex.getCause(), ex.getCause());
+		}
+	}
+
+	void close() {
+		this.workers.shutdownNow();
+	}
+
+}
