@@ -47,8 +47,7 @@ final class PayloadPositions {
 		if (present == 0) {
 			return -1;
 		}
-		int entry = entryOf(present);
-		return this.positions[chunkOf(entry)][offsetOf(entry)];
+		return positionAt(entryOf(present));
 	}
 
 	void put(String id, long position) {
@@ -83,8 +82,7 @@ final class PayloadPositions {
 	/** Visits every entry, in the order they were added. */
 	void forEach(ObjLongConsumer<String> action) {
 		for (int entry = 0; entry < this.size; entry++) {
-			action.accept(this.ids[chunkOf(entry)][offsetOf(entry)],
-					this.positions[chunkOf(entry)][offsetOf(entry)]);
+			action.accept(idAt(entry), positionAt(entry));
 		}
 	}
 
@@ -102,12 +100,19 @@ final class PayloadPositions {
 				return slot;
 			}
 			if (hashOf(present) == hash) {
-				int entry = entryOf(present);
-				if (this.ids[chunkOf(entry)][offsetOf(entry)].equals(id)) {
+				if (idAt(entryOf(present)).equals(id)) {
 					return slot;
 				}
 			}
 		}
+	}
+
+	private String idAt(int entry) {
+		return this.ids[chunkOf(entry)][offsetOf(entry)];
+	}
+
+	private long positionAt(int entry) {
+		return this.positions[chunkOf(entry)][offsetOf(entry)];
 	}
 
 	private static int hashOf(long slot) {
