@@ -83,6 +83,32 @@ public final class FileStoreBenchmark {
 		}
 		System.out.printf("%-44s %12d MB  (with %,d pending open; max heap %d MB)%n", "heap used", used >> 20, large,
 				Runtime.getRuntime().maxMemory() >> 20);
+
+		// A crash during an append: the last record reached the disk only in part.
+		try (FileChannel journal = FileChannel.open(reopen.resolve("outbox.journal"), StandardOpenOption.APPEND)) {
+			journal.write(ByteBuffer.wrap("00000000 {\"type\":\"put\",\"op\":{\"id\":\"01".getBytes()));
+		}
+		reopenDamaged(reopen, "reopen, torn last record cut off");
+		// One flipped bit in a record halfway through: the journal is rewritten from the intact records.
+		try (FileChannel journal = FileChannel.open(reopen.resolve("outbox.journal"), StandardOpenOption.READ,
+				StandardOpenOption.WRITE)) {
+			long at = journal.size() / 2;
+			ByteBuffer flipped = ByteBuffer.allocate(1);
+			journal.read(flipped, at);
+			flipped.put(0, (byte) (flipped.get(0) ^ 0x01)).rewind();
+			journal.write(flipped, at);
+		}
+		reopenDamaged(reopen, "reopen, damaged record in the middle");
+	}
+
+	private static void reopenDamaged(Path directory, String name) throws IOException {
+		long start = System.nanoTime();
+		try (FileOutboxStore store = FileOutboxStore.open(directory)) {
+			double secondsToOpen = (System.nanoTime() - start) / 1e9;
+			System.out.printf("%-44s %12.2f s   (%,d pending, %d records dropped; target <= 5 s)%n", name,
+					secondsToOpen, store.stats().backlog(), store.recovery().dropped().size());
+			Files.delete(store.recovery().damagedCopy().orElseThrow());
+		}
 	}
 
 	private static void row(String name, double rate, String note) {

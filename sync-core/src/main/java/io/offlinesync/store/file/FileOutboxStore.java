@@ -50,8 +50,10 @@ import io.offlinesync.store.IndexedOutboxStore;
  * <h2>Guarantees</h2> A change is written and, unless fsync is turned off, forced to disk before the call returns.
  * A failed write is cut off again and the call throws, leaving memory equal to disk. On open, a torn last record is
  * cut off, a damaged record in the middle is skipped without losing the records after it, and what was dropped is
- * logged, reported by {@link #recovery()} and kept in a copy of the damaged file. Superseded records are compacted
- * away by rewriting the live state to a temporary file, forcing it, and moving it over the journal atomically.
+ * logged, reported by {@link #recovery()} and kept in a copy of the damaged file; then the damage is cleared from
+ * the journal in place (the torn record cut off, a damaged one overwritten with line feeds). Superseded records are
+ * compacted away by rewriting the live state to a temporary file, forcing it, and moving it over the journal
+ * atomically.
  *
  * <h2>Group commit</h2> Changes are applied one at a time under the store's lock (by whichever caller finds the
  * lock free, for every caller queued: see {@link IndexedOutboxStore}). With fsync on, a small record is only copied to
@@ -334,7 +336,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private synchronized void load() throws IOException {
 		Files.deleteIfExists(this.directory.resolve(JOURNAL + ".tmp"));
 		if (!Files.exists(this.journal)) {
-			writeSnapshot();
+			rewriteOnOpen();
 			this.recovery = new RecoveryReport(0, List.of(), null);
 			return;
 		}
@@ -342,6 +344,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		long read = 0;
 		SharedStrings shared = new SharedStrings();
 		long recordsEnd;
+		RecoveryReport.DroppedRecord torn = null;
 		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
 			recordsEnd = endOfRecords(in);
 			// A record with a payload of a few hundred bytes takes about 550; sized so, the map rarely grows.
@@ -354,7 +357,6 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// Records are decoded in parallel, a batch of lines at a time, and applied in journal order here.
 			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
 			try {
-				RecoveryReport.DroppedRecord torn = null;
 				LineBatch batch = new LineBatch();
 				while (lines.next()) {
 					if (lines.complete() && lines.length() == 0) {
@@ -398,16 +400,45 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					+ " intact records; the journal as found is kept in " + damagedCopy);
 		}
 		this.recovery = new RecoveryReport(read, dropped, damagedCopy);
-		if (!dropped.isEmpty() || read > 2 * (long) index().size() + this.compactionSlack) {
-			// Rewrite from the intact records, so that damage is never appended after.
-			writeSnapshot();
+		this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+		if (!dropped.isEmpty()) {
+			recordsEnd = clearDamage(dropped, torn, recordsEnd);
 		}
-		else {
-			this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
-			this.size = recordsEnd;
-			this.allocated = this.channel.size();
-			this.records = read;
+		if (read > 2 * (long) index().size() + this.compactionSlack) {
+			rewriteOnOpen();
+			return;
 		}
+		this.size = recordsEnd;
+		this.allocated = this.channel.size();
+		this.records = read;
+	}
+
+	/**
+	 * Clear what recovery dropped from the journal, in place, so that nothing is ever appended after damage and no
+	 * intact record has to be written again: a torn last record is cut off, a damaged one in the middle becomes
+	 * blank lines, which reading skips. Should this be cut short, what is left of the damage is dropped again.
+	 * @return where the records now end
+	 */
+	private long clearDamage(List<RecoveryReport.DroppedRecord> dropped, RecoveryReport.DroppedRecord torn,
+			long recordsEnd) throws IOException {
+		ByteBuffer blank = ByteBuffer.allocate(1 << 16);
+		Arrays.fill(blank.array(), (byte) '\n');
+		for (RecoveryReport.DroppedRecord record : dropped) {
+			if (record == torn) {
+				continue;
+			}
+			for (long done = 0; done < record.length();) {
+				blank.clear().limit((int) Math.min(blank.capacity(), record.length() - done));
+				done += this.channel.write(blank, record.offset() + done);
+			}
+		}
+		long end = recordsEnd;
+		if (torn != null) {
+			this.channel.truncate(torn.offset());
+			end = torn.offset();
+		}
+		this.channel.force(true);
+		return end;
 	}
 
 	/**
@@ -1262,30 +1293,30 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
-	 * Write the live state to a temporary file, force it, move it over the journal atomically, force the directory,
-	 * then switch appends to the new file.
+	 * Rewrite the journal on open from the records just read (for a new store, from none): write the live
+	 * operations' latest records to a temporary file, force it, move it over the journal atomically, force the
+	 * directory, then switch appends to the new file.
 	 */
-	private void writeSnapshot() throws IOException {
+	private void rewriteOnOpen() throws IOException {
 		Path temporary = this.directory.resolve(JOURNAL + ".tmp");
 		List<Operation> live = new ArrayList<>(index().all());
 		long[] newPositions = new long[live.size()];
 		long written;
-		// On open the journal is read through a channel of its own; payloads come from there.
-		boolean ownSource = this.channel == null && !live.isEmpty();
-		FileChannel source = ownSource ? FileChannel.open(this.journal, StandardOpenOption.READ) : this.channel;
 		try (FileChannel out = this.opener.open(temporary, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			written = writeLive(out, live, payloadPositions(live), source, newPositions);
+			if (live.isEmpty()) {
+				written = writeFully(out, ByteBuffer.wrap(this.codec.header()));
+			}
+			else {
+				try (FileChannel source = FileChannel.open(this.journal, StandardOpenOption.READ)) {
+					written = copyLatestRecords(out, live, source, newPositions);
+				}
+			}
 			out.force(true);
 		}
 		catch (IOException ex) {
 			Files.deleteIfExists(temporary);
 			throw ex;
-		}
-		finally {
-			if (ownSource) {
-				source.close();
-			}
 		}
 		this.positions = positionsAt(live, newPositions);
 		Files.move(temporary, this.journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -1300,6 +1331,46 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.records = index().size();
 		this.tailDirty = false;
 		markAllDurable();
+	}
+
+	/**
+	 * Write a header and copy, as they are, the records at the positions of the live operations in {@code source},
+	 * in file order, noting where each lands. On open, the latest record of an operation is the state the index
+	 * holds, so nothing needs decoding or encoding again, which for a million records takes several seconds.
+	 * @return the bytes written
+	 */
+	private long copyLatestRecords(FileChannel out, List<Operation> live, FileChannel source, long[] newPositions)
+			throws IOException {
+		long[] at = payloadPositions(live);
+		long[] inFileOrder = at.clone();
+		Arrays.sort(inFileOrder);
+		long[] movedTo = new long[inFileOrder.length];
+		long written = writeFully(out, ByteBuffer.wrap(this.codec.header()));
+		JournalCodec.Buffer chunk = new JournalCodec.Buffer(1 << 20);
+		LineReader lines = new LineReader(source, source.size());
+		int next = 0;
+		while (next < inFileOrder.length && lines.next()) {
+			if (lines.offset() != inFileOrder[next]) {
+				continue;
+			}
+			if (!lines.complete()) {
+				throw new IOException("the record at offset " + lines.offset() + " has no end");
+			}
+			movedTo[next++] = written + chunk.length();
+			chunk.line(lines.buffer(), lines.length());
+			if (chunk.length() >= (1 << 20)) {
+				written += writeFully(out, chunk.asByteBuffer());
+				chunk.clear();
+			}
+		}
+		if (next < inFileOrder.length) {
+			throw new IOException("the journal ends before the record at offset " + inFileOrder[next]);
+		}
+		written += writeFully(out, chunk.asByteBuffer());
+		for (int i = 0; i < at.length; i++) {
+			newPositions[i] = movedTo[Arrays.binarySearch(inFileOrder, at[i])];
+		}
+		return written;
 	}
 
 	/**

@@ -267,8 +267,8 @@ final class JournalCodec {
 	/**
 	 * Read a record in the exact layout {@link #put} and {@link #delete} write, without a JSON parser: field by field,
 	 * it is a scan, several times faster, and opening a large journal reads millions. Whatever else a line holds
-	 * (escapes or non-ASCII text in a field that is read, headers, another order of fields) makes it return
-	 * {@literal null}, and the JSON parser reads the line instead.
+	 * (headers, another order of fields, text the codec would not write such as a bad escape or malformed UTF-8)
+	 * makes it return {@literal null}, and the JSON parser reads the line instead.
 	 */
 	static Object readCanonical(byte[] line, int length, String payloadStandIn,
 			java.util.function.UnaryOperator<String> shared) {
@@ -388,18 +388,135 @@ final class JournalCodec {
 			return this.failed;
 		}
 
-		/** @return a quoted string of printable ASCII without escapes, or {@literal null} (and failed) */
+		/**
+		 * @return a quoted string, or {@literal null} (and failed) where only the JSON parser can tell what it holds:
+		 * a control character, a bad escape or malformed UTF-8
+		 */
 		String string() {
 			if (this.position >= this.end || this.line[this.position] != '"') {
 				this.failed = true;
 				return null;
 			}
-			this.position++;
-			String text = textBeforeQuote();
-			if (text != null) {
-				this.position++;
+			int from = this.position + 1;
+			for (int i = from; i < this.end; i++) {
+				byte b = this.line[i];
+				if (b == '"') {
+					this.position = i + 1;
+					return new String(this.line, from, i - from, StandardCharsets.ISO_8859_1);
+				}
+				// Below 0x20 as a signed byte: control characters and every byte of non-ASCII text.
+				if (b < 0x20 || b == '\\') {
+					return escapedString(from);
+				}
 			}
-			return text;
+			this.failed = true;
+			return null;
+		}
+
+		/**
+		 * The rest of {@link #string()}: a string with escapes or non-ASCII text (a JSON payload has escaped quotes),
+		 * decoded here so that reading a payload back does not take the JSON parser.
+		 * @param from where the string's text begins
+		 */
+		private String escapedString(int from) {
+			// No char takes less than a byte (an escape two or six, a UTF-8 sequence at least one a char), so the
+			// rest of the line bounds the text.
+			char[] text = new char[this.end - from];
+			int length = 0;
+			int i = from;
+			while (i < this.end) {
+				int b = this.line[i];
+				if (b >= 0x20 && b != '"' && b != '\\') {
+					text[length++] = (char) b;
+					i++;
+				}
+				else if (b == '"') {
+					this.position = i + 1;
+					return new String(text, 0, length);
+				}
+				else if (b == '\\') {
+					int escaped = (i + 1 < this.end) ? unescape(i + 1) : -1;
+					if (escaped < 0) {
+						break;
+					}
+					text[length++] = (char) escaped;
+					i += (this.line[i + 1] == 'u') ? 6 : 2;
+				}
+				else if (b < 0) {
+					int sequence = utf8Length(i);
+					if (sequence < 0) {
+						break;
+					}
+					length = decodeUtf8(i, sequence, text, length);
+					i += sequence;
+				}
+				else {
+					// A control character, which JSON only allows escaped.
+					break;
+				}
+			}
+			this.failed = true;
+			return null;
+		}
+
+		/** Decode the well-formed UTF-8 sequence at {@code at} into {@code text} at {@code length}. */
+		private int decodeUtf8(int at, int sequence, char[] text, int length) {
+			int lead = this.line[at];
+			if (sequence == 2) {
+				text[length] = (char) (((lead & 0x1F) << 6) | (this.line[at + 1] & 0x3F));
+				return length + 1;
+			}
+			if (sequence == 3) {
+				text[length] = (char) (((lead & 0x0F) << 12) | ((this.line[at + 1] & 0x3F) << 6)
+						| (this.line[at + 2] & 0x3F));
+				return length + 1;
+			}
+			int codePoint = ((lead & 0x07) << 18) | ((this.line[at + 1] & 0x3F) << 12)
+					| ((this.line[at + 2] & 0x3F) << 6) | (this.line[at + 3] & 0x3F);
+			text[length] = Character.highSurrogate(codePoint);
+			text[length + 1] = Character.lowSurrogate(codePoint);
+			return length + 2;
+		}
+
+		/** @return the char of the escape whose letter is at {@code at}, or -1 if it is not a JSON escape */
+		private int unescape(int at) {
+			switch (this.line[at]) {
+				case '"', '\\', '/' -> {
+					return this.line[at];
+				}
+				case 'b' -> {
+					return '\b';
+				}
+				case 'f' -> {
+					return '\f';
+				}
+				case 'n' -> {
+					return '\n';
+				}
+				case 'r' -> {
+					return '\r';
+				}
+				case 't' -> {
+					return '\t';
+				}
+				case 'u' -> {
+					if (at + 4 >= this.end) {
+						return -1;
+					}
+					int value = 0;
+					for (int h = 1; h <= 4; h++) {
+						int digit = Character.digit(this.line[at + h], 16);
+						if (digit < 0) {
+							return -1;
+						}
+						value = (value << 4) | digit;
+					}
+					return value;
+				}
+				default -> {
+					return -1;
+				}
+			}
 		}
 
 		/** @return the printable ASCII up to the next quote, which is not consumed, or {@literal null} */
@@ -420,7 +537,7 @@ final class JournalCodec {
 			return null;
 		}
 
-		/** Pass over a quoted string of ASCII, escapes included, checking them as a JSON parser would. */
+		/** Pass over a quoted string, checking its escapes and its UTF-8 as {@link #string()} does. */
 		boolean skipString() {
 			if (this.position >= this.end || this.line[this.position] != '"') {
 				return false;
@@ -431,34 +548,61 @@ final class JournalCodec {
 					this.position = i + 1;
 					return true;
 				}
-				if (b < 0x20) {
-					return false;
-				}
-				if (b == '\\') {
-					if (++i >= this.end) {
+				if (b < 0) {
+					int length = utf8Length(i);
+					if (length < 0) {
 						return false;
 					}
-					switch (this.line[i]) {
-						case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
-						}
-						case 'u' -> {
-							if (i + 4 >= this.end) {
-								return false;
-							}
-							for (int h = 1; h <= 4; h++) {
-								if (Character.digit(this.line[i + h], 16) < 0) {
-									return false;
-								}
-							}
-							i += 4;
-						}
-						default -> {
-							return false;
-						}
-					}
+					i += length - 1;
+				}
+				else if (b < 0x20 || (b == '\\' && (i + 1 >= this.end || unescape(i + 1) < 0))) {
+					return false;
+				}
+				else if (b == '\\') {
+					i += (this.line[i + 1] == 'u') ? 5 : 1;
 				}
 			}
 			return false;
+		}
+
+		/**
+		 * @return the length of the well-formed UTF-8 sequence that begins at {@code at} (no overlong forms, no
+		 * surrogates, nothing above U+10FFFF), or -1
+		 */
+		private int utf8Length(int at) {
+			int lead = this.line[at] & 0xFF;
+			int length;
+			int secondMin = 0x80;
+			int secondMax = 0xBF;
+			if (lead >= 0xC2 && lead <= 0xDF) {
+				length = 2;
+			}
+			else if (lead >= 0xE0 && lead <= 0xEF) {
+				length = 3;
+				secondMin = (lead == 0xE0) ? 0xA0 : 0x80;
+				secondMax = (lead == 0xED) ? 0x9F : 0xBF;
+			}
+			else if (lead >= 0xF0 && lead <= 0xF4) {
+				length = 4;
+				secondMin = (lead == 0xF0) ? 0x90 : 0x80;
+				secondMax = (lead == 0xF4) ? 0x8F : 0xBF;
+			}
+			else {
+				return -1;
+			}
+			if (at + length > this.end) {
+				return -1;
+			}
+			int second = this.line[at + 1] & 0xFF;
+			if (second < secondMin || second > secondMax) {
+				return -1;
+			}
+			for (int i = 2; i < length; i++) {
+				if ((this.line[at + i] & 0xC0) != 0x80) {
+					return -1;
+				}
+			}
+			return length;
 		}
 
 		/** @return a non-negative decimal number as JSON writes it (no leading zeros), or -1 */
@@ -639,6 +783,14 @@ final class JournalCodec {
 			}
 			this.bytes[start + 8] = ' ';
 			ensure(1);
+			this.bytes[this.length++] = '\n';
+		}
+
+		/** Append a record line as it was read, checksum and all, and its line feed. */
+		void line(byte[] line, int length) {
+			ensure(length + 1);
+			System.arraycopy(line, 0, this.bytes, this.length, length);
+			this.length += length;
 			this.bytes[this.length++] = '\n';
 		}
 

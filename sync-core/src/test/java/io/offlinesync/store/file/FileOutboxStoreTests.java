@@ -1,14 +1,15 @@
 package io.offlinesync.store.file;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +66,17 @@ class FileOutboxStoreTests {
 
 	private static Path journal(Path dir) {
 		return dir.resolve(FileOutboxStore.JOURNAL);
+	}
+
+	/** The one copy of a damaged journal that recovery kept in a directory. */
+	private static Path damagedCopy(Path dir) throws IOException {
+		try (Stream<Path> files = Files.list(dir)) {
+			List<Path> copies = files
+				.filter((file) -> file.getFileName().toString().startsWith(FileOutboxStore.JOURNAL + ".damaged-"))
+				.toList();
+			assertThat(copies).hasSize(1);
+			return copies.get(0);
+		}
 	}
 
 	/** The journal's lines without the blank ones an open store pads it with. */
@@ -131,6 +144,10 @@ class FileOutboxStoreTests {
 				// The recovered store takes new writes, and they survive the next open cleanly.
 				outboxOn(store).enqueue("http.post", "/after", "after-" + cut);
 			}
+			if (torn) {
+				// The copy is not the file the store went on writing.
+				assertThat(Files.readAllBytes(damagedCopy(copy))).isEqualTo(Arrays.copyOf(bytes, cut));
+			}
 			try (FileOutboxStore reopened = FileOutboxStore.open(copy)) {
 				assertThat(reopened.recovery().isClean()).isTrue();
 				assertThat(contents(reopened)).hasSize(replay(records.subList(0, complete)).size() + 1);
@@ -138,24 +155,60 @@ class FileOutboxStoreTests {
 		}
 	}
 
+	/** The small journal's bytes with a bit flipped in its second record, the only record of the second operation. */
+	private byte[] withABitFlippedInTheSecondRecord() throws IOException {
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		bytes[lineEnds(bytes).get(1) + 30] ^= 0x04;
+		return bytes;
+	}
+
+	private static Collection<Operation> withoutTheSecondRecord(List<Operation> records) {
+		List<Operation> kept = new ArrayList<>(records);
+		kept.remove(1);
+		return replay(kept).values();
+	}
+
 	@Test
 	void aFlippedBitInAMiddleRecordDropsThatRecordOnly() throws IOException {
 		List<Operation> records = writeSmallJournal(this.directory);
-		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		byte[] bytes = withABitFlippedInTheSecondRecord();
 		List<Integer> ends = lineEnds(bytes);
 		int secondRecord = ends.get(1);
-		bytes[secondRecord + 30] ^= 0x04;
 		Files.write(journal(this.directory), bytes);
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
-			List<Operation> expected = new ArrayList<>(records);
-			expected.remove(1);
-			assertThat(contents(store)).containsExactlyElementsOf(replay(expected).values());
+			assertThat(contents(store)).containsExactlyElementsOf(withoutTheSecondRecord(records));
 			assertThat(store.recovery().dropped()).singleElement().satisfies((dropped) -> {
 				assertThat(dropped.offset()).isEqualTo(secondRecord);
 				assertThat(dropped.length()).isEqualTo(ends.get(2) - secondRecord - 1);
 				assertThat(dropped.reason()).contains("checksum mismatch");
 			});
 			assertThat(Files.readAllBytes(store.recovery().damagedCopy().orElseThrow())).isEqualTo(bytes);
+			// Cleared in place: the damaged record is blank lines now, every other byte is where it was.
+			byte[] cleared = bytes.clone();
+			Arrays.fill(cleared, secondRecord, ends.get(2) - 1, (byte) '\n');
+			assertThat(Files.readAllBytes(journal(this.directory))).isEqualTo(cleared);
+			outboxOn(store).enqueue("http.post", "/after", "after");
+		}
+		// The copy is not the file the store went on writing.
+		assertThat(Files.readAllBytes(damagedCopy(this.directory))).isEqualTo(bytes);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+			assertThat(contents(store)).extracting(Operation::target).containsExactlyInAnyOrder("/a", "/c", "/after");
+		}
+	}
+
+	@Test
+	void aClearingOfDamageCutShortLeavesOnlyDamageToDropAgain() throws IOException {
+		List<Operation> records = writeSmallJournal(this.directory);
+		byte[] bytes = withABitFlippedInTheSecondRecord();
+		List<Integer> ends = lineEnds(bytes);
+		// A crash while recovery blanked the damaged record: only its first half became line feeds.
+		Arrays.fill(bytes, ends.get(1), ends.get(1) + (ends.get(2) - ends.get(1)) / 2, (byte) '\n');
+		Files.write(journal(this.directory), bytes);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(contents(store)).containsExactlyElementsOf(withoutTheSecondRecord(records));
+			assertThat(store.recovery().dropped()).singleElement()
+				.satisfies((dropped) -> assertThat(dropped.offset() + dropped.length()).isEqualTo(ends.get(2) - 1));
 		}
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
 			assertThat(store.recovery().isClean()).isTrue();
@@ -175,6 +228,11 @@ class FileOutboxStoreTests {
 			assertThat(contents(store)).containsExactlyElementsOf(replay(expected).values());
 			assertThat(store.recovery().dropped()).hasSize(1);
 			assertThat(store.recovery().recordsRead()).isEqualTo(3);
+		}
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+			assertThat(contents(store)).containsExactlyElementsOf(
+					replay(List.of(records.get(0), records.get(3), records.get(4))).values());
 		}
 	}
 
@@ -325,6 +383,48 @@ class FileOutboxStoreTests {
 	}
 
 	@Test
+	void aJournalCompactedOnOpenKeepsEachOperationsLatestStateAndPayload() throws Exception {
+		FileOutboxStore.Settings neverInTheBackground = new FileOutboxStore.Settings(false, 1_000_000, FileChannel::open);
+		Map<String, Operation> latest = new LinkedHashMap<>();
+		Map<String, String> payloads = new LinkedHashMap<>();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, neverInTheBackground)) {
+			Outbox outbox = outboxOn(store);
+			List<Operation> enqueued = new ArrayList<>();
+			for (int i = 0; i < 300; i++) {
+				String payload = "{\"n\":" + i + ",\"text\":\"é😀\\\\\"}";
+				enqueued.add(outbox.enqueue("http.post", "/a", payload));
+				payloads.put(enqueued.get(i).id(), payload);
+			}
+			// Latest records in another order than the operations': claimed and released from the last one back.
+			for (int round = 0; round < 3; round++) {
+				for (int i = enqueued.size() - 1; i >= 0; i -= 1 + round) {
+					outbox.release(outbox.claim(enqueued.get(i).id()));
+				}
+			}
+			Operation claimed = outbox.claim(enqueued.get(7).id());
+			outbox.markDone(outbox.claim(enqueued.get(8).id()));
+			outbox.discard(enqueued.get(9).id());
+			outbox.list(Set.of(), null, 1_000).forEach((operation) -> latest.put(operation.id(), operation));
+			assertThat(latest.get(claimed.id()).status()).isEqualTo(OperationStatus.IN_FLIGHT);
+		}
+		long before = recordLines(this.directory).size();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				new FileOutboxStore.Settings(false, 100, FileChannel::open))) {
+			assertThat(recordLines(this.directory)).as("compacted from %d records", before)
+				.hasSize(1 + latest.size());
+			assertThat(contents(store)).containsExactlyElementsOf(latest.values());
+			latest.values()
+				.forEach((operation) -> assertThat(store.find(operation.id()).orElseThrow().payload())
+					.isEqualTo(payloads.get(operation.id())));
+			outboxOn(store).enqueue("http.post", "/after", "after");
+		}
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().isClean()).isTrue();
+			assertThat(store.stats().total()).isEqualTo(latest.size() + 1);
+		}
+	}
+
+	@Test
 	void purgedOperationsStopCostingDisk() throws Exception {
 		int count = 4_000;
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
@@ -456,6 +556,37 @@ class FileOutboxStoreTests {
 			assertThat(store.recovery().dropped()).singleElement()
 				.satisfies((dropped) -> assertThat(dropped.offset()).isEqualTo(lastStart));
 			assertThat(store.recovery().damagedCopy()).isPresent();
+		}
+	}
+
+	@Test
+	void aTornTailIsCutOffSoThatNoneOfItFollowsTheNextRecordsOnDisk() throws IOException {
+		Operation kept;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			Outbox outbox = outboxOn(store);
+			kept = outbox.enqueue("http.post", "/kept", "kept");
+			outbox.enqueue("http.post", "/long", "x".repeat(4_000));
+		}
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		int lastStart = ends.get(ends.size() - 2);
+		// Most of the long record reached the disk, its end did not.
+		Files.write(journal(this.directory), Arrays.copyOf(bytes, bytes.length - 100));
+		Path crashed = this.directory.resolve("crashed");
+		Files.createDirectories(crashed);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().dropped()).singleElement()
+				.satisfies((dropped) -> assertThat(dropped.offset()).isEqualTo(lastStart));
+			assertThat(Files.readAllBytes(store.recovery().damagedCopy().orElseThrow()))
+				.isEqualTo(Arrays.copyOf(bytes, bytes.length - 100));
+			Operation after = outboxOn(store).enqueue("http.post", "/after", "short");
+			// The file as a crash would leave it now, before closing cuts off what follows the records.
+			Files.copy(journal(this.directory), journal(crashed));
+			try (FileOutboxStore reopened = FileOutboxStore.open(crashed)) {
+				assertThat(reopened.recovery().isClean()).as(reopened.recovery().toString()).isTrue();
+				assertThat(contents(reopened)).extracting(Operation::id)
+					.containsExactlyInAnyOrder(kept.id(), after.id());
+			}
 		}
 	}
 

@@ -1,5 +1,6 @@
 package io.offlinesync.store.file;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -56,7 +57,7 @@ class JournalCodecTests {
 			buffer.clear();
 			buffer.instant(instant);
 			String written = new String(buffer.asByteBuffer().array(), 0, buffer.length(),
-					java.nio.charset.StandardCharsets.US_ASCII);
+					StandardCharsets.US_ASCII);
 			assertThat(written).isEqualTo(instant.toString());
 		}
 	}
@@ -87,7 +88,7 @@ class JournalCodecTests {
 			this.codec.put(operation, buffer);
 			byte[] line = Arrays.copyOf(buffer.asByteBuffer().array(), buffer.length());
 			assertThat(line[line.length - 1]).isEqualTo((byte) '\n');
-			assertThat(new String(line, 0, line.length - 1, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("\n");
+			assertThat(new String(line, 0, line.length - 1, StandardCharsets.UTF_8)).doesNotContain("\n");
 			assertThat(this.codec.decode(line, line.length - 1)).isEqualTo(operation);
 		}
 	}
@@ -173,7 +174,8 @@ class JournalCodecTests {
 			}
 			Operation operation = builder.build();
 			buffer.clear();
-			if (random.nextInt(5) == 0) {
+			boolean deleted = random.nextInt(5) == 0;
+			if (deleted) {
 				this.codec.delete(operation.id(), buffer);
 			}
 			else {
@@ -184,12 +186,13 @@ class JournalCodecTests {
 				Object parsed = this.codec.readAnyJson(line, line.length, standIn, (text) -> text);
 				assertThat(this.codec.decode(line, line.length, standIn, (text) -> text)).isEqualTo(parsed);
 				Object scanned = JournalCodec.readCanonical(line, line.length, standIn, (text) -> text);
-				if (plain && operation.headers().isEmpty() && standIn != null) {
-					// The common case, an ASCII record whose payload is left on disk, never needs the parser.
-					assertThat(scanned).isEqualTo(parsed);
+				if (deleted || operation.headers().isEmpty()) {
+					// Every record in the layout the codec writes is read without the parser, whatever its text:
+					// escapes, control characters, every plane, lone surrogates.
+					assertThat(scanned).isNotNull().isEqualTo(parsed);
 				}
-				else if (scanned != null) {
-					assertThat(scanned).isEqualTo(parsed);
+				else {
+					assertThat(scanned).isNull();
 				}
 			}
 		}
@@ -217,9 +220,29 @@ class JournalCodecTests {
 					+ "\"payload\":\"p\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
 					+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}" })
 	void aLineInAnotherLayoutIsReadByTheJsonParserOrRefusedAsItWouldRefuseIt(String json) {
+		assertLeftToTheParser(json.getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** Bytes that are not well-formed UTF-8 in a payload: overlong, a surrogate, past U+10FFFF, cut short, stray. */
+	@ParameterizedTest
+	@ValueSource(strings = { "C0AF", "E080AF", "EDA080", "F4908080", "F5808080", "E282", "80", "FF" })
+	void malformedUtf8InAPayloadIsLeftToTheJsonParser(String hex) {
+		byte[] bad = java.util.HexFormat.of().parseHex(hex);
+		byte[] before = ("{\"type\":\"put\",\"op\":{\"id\":\"a\",\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"k\","
+				+ "\"target\":\"/t\",\"payload\":\"p").getBytes(StandardCharsets.UTF_8);
+		byte[] after = ("q\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
+				+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}").getBytes(StandardCharsets.UTF_8);
+		byte[] json = new byte[before.length + bad.length + after.length];
+		System.arraycopy(before, 0, json, 0, before.length);
+		System.arraycopy(bad, 0, json, before.length, bad.length);
+		System.arraycopy(after, 0, json, before.length + bad.length, after.length);
+		assertLeftToTheParser(json);
+	}
+
+	private void assertLeftToTheParser(byte[] json) {
 		JournalCodec.Buffer buffer = new JournalCodec.Buffer(16);
 		int start = buffer.beginLine();
-		buffer.literal(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		buffer.literal(json);
 		buffer.endLine(start);
 		byte[] line = Arrays.copyOf(buffer.asByteBuffer().array(), buffer.length() - 1);
 		for (String standIn : new String[] { null, "" }) {
