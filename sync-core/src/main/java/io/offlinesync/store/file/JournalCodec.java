@@ -406,7 +406,7 @@ final class JournalCodec {
 				}
 				// Below 0x20 as a signed byte: control characters and every byte of non-ASCII text.
 				if (b < 0x20 || b == '\\') {
-					return escapedString(from);
+					return escapedString(from, i);
 				}
 			}
 			this.failed = true;
@@ -417,13 +417,17 @@ final class JournalCodec {
 		 * The rest of {@link #string()}: a string with escapes or non-ASCII text (a JSON payload has escaped quotes),
 		 * decoded here so that reading a payload back does not take the JSON parser.
 		 * @param from where the string's text begins
+		 * @param first the first byte from there that is not printable ASCII or is a backslash
 		 */
-		private String escapedString(int from) {
+		private String escapedString(int from, int first) {
 			// No char takes less than a byte (an escape two or six, a UTF-8 sequence at least one a char), so the
 			// rest of the line bounds the text.
 			char[] text = new char[this.end - from];
 			int length = 0;
-			int i = from;
+			for (; length < first - from; length++) {
+				text[length] = (char) this.line[from + length];
+			}
+			int i = first;
 			while (i < this.end) {
 				int b = this.line[i];
 				if (b >= 0x20 && b != '"' && b != '\\') {
@@ -548,18 +552,21 @@ final class JournalCodec {
 					this.position = i + 1;
 					return true;
 				}
-				if (b < 0) {
+				if (b == '\\') {
+					if (i + 1 >= this.end || unescape(i + 1) < 0) {
+						return false;
+					}
+					i += (this.line[i + 1] == 'u') ? 5 : 1;
+				}
+				else if (b < 0) {
 					int length = utf8Length(i);
 					if (length < 0) {
 						return false;
 					}
 					i += length - 1;
 				}
-				else if (b < 0x20 || (b == '\\' && (i + 1 >= this.end || unescape(i + 1) < 0))) {
+				else if (b < 0x20) {
 					return false;
-				}
-				else if (b == '\\') {
-					i += (this.line[i + 1] == 'u') ? 5 : 1;
 				}
 			}
 			return false;
