@@ -61,7 +61,8 @@ public final class SyncAutoConfiguration {
 	OutboxStore syncOutboxStore(SyncProperties properties) {
 		SyncProperties.Store store = properties.getStore();
 		return switch (store.getType()) {
-			case FILE -> FileOutboxStore.open(store.getFile().getDirectory(), store.getFile().isFsync());
+			case FILE -> SyncSettings.validated(() -> FileOutboxStore.open(store.getFile().getDirectory(),
+					store.getFile().isFsync(), store.getFile().getDamagedCopiesToKeep()));
 			case MEMORY -> new InMemoryOutboxStore();
 			// Reached only when SyncJdbcStoreAutoConfiguration did not apply.
 			case JDBC -> throw new InvalidSyncPropertyException("sync.store.type",

@@ -133,6 +133,12 @@ public class SyncProperties {
 			 */
 			private boolean fsync = true;
 
+			/**
+			 * How many copies of journals in which recovery found damage to keep in the directory, at least 1. When
+			 * recovery makes a new copy, the oldest beyond this many are deleted.
+			 */
+			private int damagedCopiesToKeep = 3;
+
 			public Path getDirectory() {
 				return this.directory;
 			}
@@ -147,6 +153,14 @@ public class SyncProperties {
 
 			public void setFsync(boolean fsync) {
 				this.fsync = fsync;
+			}
+
+			public int getDamagedCopiesToKeep() {
+				return this.damagedCopiesToKeep;
+			}
+
+			public void setDamagedCopiesToKeep(int damagedCopiesToKeep) {
+				this.damagedCopiesToKeep = damagedCopiesToKeep;
 			}
 
 		}

@@ -27,7 +27,8 @@ final class SyncSettings {
 			Map.entry("maxPayloadBytes", "sync.store.max-payload-size"), Map.entry("interval", "sync.probe.interval"),
 			Map.entry("timeout", "sync.probe.timeout"), Map.entry("url", "sync.probe.url"),
 			Map.entry("host", "sync.probe.host"), Map.entry("port", "sync.probe.port"),
-			Map.entry("tableName", "sync.store.jdbc.table-name"), Map.entry("owner", "sync.store.jdbc.owner"));
+			Map.entry("tableName", "sync.store.jdbc.table-name"), Map.entry("owner", "sync.store.jdbc.owner"),
+			Map.entry("damagedCopiesToKeep", "sync.store.file.damaged-copies-to-keep"));
 
 	private static final Pattern QUOTED_NAME = Pattern.compile("'([a-zA-Z]+)'");
 

@@ -1,5 +1,6 @@
 package io.offlinesync.autoconfigure;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -150,6 +151,28 @@ class SyncAutoConfigurationTests {
 		assertFailure("sync.transport.base-url=ftp://example.org/x", "sync.transport.base-url",
 				"must be an absolute http or https URL");
 		assertFailure("sync.probe.mode=tcp", "sync.probe.host", "'sync.probe.host' and 'sync.probe.port' must be set");
+		assertFailure("sync.store.file.damaged-copies-to-keep=0", "sync.store.file.damaged-copies-to-keep",
+				"'sync.store.file.damaged-copies-to-keep' must be at least 1");
+	}
+
+	@Test
+	void theFileStoreKeepsAsManyCopiesOfDamagedJournalsAsConfigured() throws Exception {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			new Outbox(store).enqueue("http.post", "/a", "{}");
+		}
+		Path journal = this.directory.resolve("outbox.journal");
+		Path older = this.directory.resolve("outbox.journal.damaged-1");
+		Files.writeString(older, "a copy from an earlier recovery");
+		Files.write(journal, "garbage\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+				java.nio.file.StandardOpenOption.APPEND);
+		runner().withPropertyValues("sync.store.file.damaged-copies-to-keep=1").run((context) -> {
+			FileOutboxStore store = (FileOutboxStore) context.getBean(OutboxStore.class);
+			Path copy = store.recovery().damagedCopy().orElseThrow();
+			try (java.util.stream.Stream<Path> files = Files.list(this.directory)) {
+				assertThat(files.filter((file) -> file.getFileName().toString().contains(".damaged-")))
+					.containsExactly(copy);
+			}
+		});
 	}
 
 	@Test

@@ -30,6 +30,8 @@ class SyncPropertiesTests {
 		assertThat(mapped.maxPayloadBytes()).isEqualTo(OutboxConfig.defaults().maxPayloadBytes());
 		assertThat(this.properties.getStore().getType()).isEqualTo(SyncProperties.StoreType.FILE);
 		assertThat(this.properties.getStore().getFile().isFsync()).isTrue();
+		assertThat(this.properties.getStore().getFile().getDamagedCopiesToKeep())
+			.isEqualTo(io.offlinesync.store.file.FileOutboxStore.DEFAULT_DAMAGED_COPIES_TO_KEEP);
 		assertThat(this.properties.getStore().getJdbc().getTableName())
 			.isEqualTo(io.offlinesync.store.jdbc.JdbcOutboxStore.DEFAULT_TABLE_NAME);
 	}

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.util.AbstractList;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +47,8 @@ import io.offlinesync.store.IndexedOutboxStore;
  * operation) or {@code {"type":"del","id":"…"}}. The last record of an id wins. {@code cut -c10- outbox.journal}
  * shows the JSON.</li>
  * <li>{@code outbox.lock}: held with an OS file lock while the store is open, so a second writer fails at once.</li>
- * <li>{@code outbox.journal.damaged-<millis>}: a copy of a journal in which recovery found damage.</li>
+ * <li>{@code outbox.journal.damaged-<millis>}: a copy of a journal in which recovery found damage; the newest
+ * {@link #DEFAULT_DAMAGED_COPIES_TO_KEEP} (or as many as configured) are kept.</li>
  * </ul>
  *
  * <h2>Guarantees</h2> A change is written and, unless fsync is turned off, forced to disk before the call returns.
@@ -79,6 +83,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	static final String LOCK = "outbox.lock";
 
+	/** How the copies of damaged journals are named, before the time they were made in milliseconds. */
+	static final String DAMAGED_PREFIX = JOURNAL + ".damaged-";
+
 	private static final System.Logger logger = System.getLogger(FileOutboxStore.class.getName());
 
 	/** Compact once the journal holds more than twice the live operations plus this many records. */
@@ -106,6 +113,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 */
 	static final Duration GATHER_WAIT = Duration.ofNanos(200_000);
 
+	/** How many copies of damaged journals {@link #open(Path)} keeps: enough to compare, bounded on disk. */
+	public static final int DEFAULT_DAMAGED_COPIES_TO_KEEP = 3;
+
 	/** After a force of more writes than this, the next one starts without gathering; see {@link #gatherWindowNanos}. */
 	private static final int MOST_TO_GATHER = 16;
 
@@ -127,6 +137,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	private final boolean fsync;
 
 	private final long compactionSlack;
+
+	private final int damagedCopiesToKeep;
 
 	private final ChannelOpener opener;
 
@@ -248,6 +260,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.journal = directory.resolve(JOURNAL);
 		this.fsync = settings.fsync();
 		this.compactionSlack = settings.compactionSlack();
+		this.damagedCopiesToKeep = settings.damagedCopiesToKeep();
 		this.opener = settings.opener();
 		this.gatherWaitNanos = settings.gatherWait().toNanos();
 		Path lockFile = directory.resolve(LOCK);
@@ -286,11 +299,25 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * @return the open store
 	 */
 	public static FileOutboxStore open(Path directory, boolean fsync) {
-		return open(directory, new Settings(fsync, DEFAULT_COMPACTION_SLACK, FileChannel::open));
+		return open(directory, fsync, DEFAULT_DAMAGED_COPIES_TO_KEEP);
 	}
 
-	static FileOutboxStore open(Path directory, boolean fsync, long compactionSlack) {
-		return open(directory, new Settings(fsync, compactionSlack, FileChannel::open));
+	/**
+	 * Open (or create) the store in a directory.
+	 * @param directory the directory; created if missing
+	 * @param fsync whether each change is forced to disk before it returns
+	 * @param damagedCopiesToKeep how many copies of journals in which recovery found damage to keep, at least 1:
+	 * when recovery makes a new one, the oldest beyond this many are deleted
+	 * @return the open store
+	 * @throws IllegalArgumentException if {@code damagedCopiesToKeep} is below 1
+	 */
+	public static FileOutboxStore open(Path directory, boolean fsync, int damagedCopiesToKeep) {
+		if (damagedCopiesToKeep < 1) {
+			throw new IllegalArgumentException("'damagedCopiesToKeep' must be at least 1 (the copy recovery has just "
+					+ "made), was " + damagedCopiesToKeep);
+		}
+		return open(directory,
+				new Settings(fsync, DEFAULT_COMPACTION_SLACK, FileChannel::open, GATHER_WAIT, damagedCopiesToKeep));
 	}
 
 	static FileOutboxStore open(Path directory, Settings settings) {
@@ -390,8 +417,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		Path damagedCopy = null;
 		if (!dropped.isEmpty()) {
-			damagedCopy = this.directory.resolve(JOURNAL + ".damaged-" + System.currentTimeMillis());
-			Files.copy(this.journal, damagedCopy, StandardCopyOption.COPY_ATTRIBUTES);
+			damagedCopy = keepDamagedCopy();
 			for (RecoveryReport.DroppedRecord record : dropped) {
 				logger.log(System.Logger.Level.WARNING, "Outbox journal " + this.journal + ": dropped " + record.length()
 						+ " bytes at offset " + record.offset() + ": " + record.reason());
@@ -411,6 +437,58 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.size = recordsEnd;
 		this.allocated = this.channel.size();
 		this.records = read;
+	}
+
+	/**
+	 * Copy the journal as found to {@code outbox.journal.damaged-<millis>}, and delete the oldest such copies beyond
+	 * the number to keep: a device that loses power often would otherwise fill its disk with them.
+	 */
+	private Path keepDamagedCopy() throws IOException {
+		long millis = System.currentTimeMillis();
+		Path copy;
+		while (true) {
+			copy = this.directory.resolve(DAMAGED_PREFIX + millis);
+			try {
+				Files.copy(this.journal, copy, StandardCopyOption.COPY_ATTRIBUTES);
+				break;
+			}
+			catch (FileAlreadyExistsException ex) {
+				// Another recovery in the same millisecond; the names still sort by age.
+				millis++;
+			}
+		}
+		List<Path> copies = new ArrayList<>();
+		try (DirectoryStream<Path> files = Files.newDirectoryStream(this.directory, DAMAGED_PREFIX + "*")) {
+			for (Path file : files) {
+				// The new copy stays whatever the others are named, even if the clock went back since they were made.
+				if (damagedCopyMillis(file) >= 0 && !file.equals(copy)) {
+					copies.add(file);
+				}
+			}
+			copies.sort(Comparator.comparingLong(FileOutboxStore::damagedCopyMillis).reversed());
+			for (Path old : copies.subList(Math.min(this.damagedCopiesToKeep - 1, copies.size()), copies.size())) {
+				Files.deleteIfExists(old);
+				logger.log(System.Logger.Level.INFO, "Deleted " + old + ": only the newest " + this.damagedCopiesToKeep
+						+ " copies of damaged journals are kept");
+			}
+		}
+		catch (IOException ex) {
+			// The new copy is made; old ones stay until the next recovery tries again.
+			logger.log(System.Logger.Level.WARNING, "Could not delete old copies of damaged journals in "
+					+ this.directory, ex);
+		}
+		return copy;
+	}
+
+	/** @return the time in the name of a copy of a damaged journal, or -1 for a file not named so */
+	private static long damagedCopyMillis(Path file) {
+		String name = file.getFileName().toString();
+		try {
+			return name.startsWith(DAMAGED_PREFIX) ? Long.parseLong(name.substring(DAMAGED_PREFIX.length())) : -1;
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
 	}
 
 	/**
@@ -1555,10 +1633,15 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * @param gatherWait how long a writer that could lead a force waits for others to join it (tests lengthen it to
 	 * watch writers gather); see {@link FileOutboxStore#GATHER_WAIT}
 	 */
-	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener, Duration gatherWait) {
+	record Settings(boolean fsync, long compactionSlack, ChannelOpener opener, Duration gatherWait,
+			int damagedCopiesToKeep) {
 
 		Settings(boolean fsync, long compactionSlack, ChannelOpener opener) {
 			this(fsync, compactionSlack, opener, GATHER_WAIT);
+		}
+
+		Settings(boolean fsync, long compactionSlack, ChannelOpener opener, Duration gatherWait) {
+			this(fsync, compactionSlack, opener, gatherWait, DEFAULT_DAMAGED_COPIES_TO_KEEP);
 		}
 
 	}

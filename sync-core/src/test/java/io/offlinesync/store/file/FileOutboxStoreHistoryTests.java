@@ -1,5 +1,6 @@
 package io.offlinesync.store.file;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FileOutboxStoreHistoryTests {
 
+	/** No slack: every change past twice the live records compacts. */
+	private static final FileOutboxStore.Settings ALWAYS_COMPACTING = new FileOutboxStore.Settings(false, 0,
+			FileChannel::open);
+
 	@TempDir
 	Path directory;
 
@@ -35,7 +40,7 @@ class FileOutboxStoreHistoryTests {
 	void whatIsReadBackAlwaysEqualsWhatWasInMemory(long seed) throws InterruptedException {
 		Random random = new Random(seed);
 		MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
-		FileOutboxStore store = FileOutboxStore.open(this.directory, false, 0);
+		FileOutboxStore store = FileOutboxStore.open(this.directory, ALWAYS_COMPACTING);
 		List<Operation> claimed = new ArrayList<>();
 		try {
 			for (int step = 0; step < 300; step++) {
@@ -51,7 +56,7 @@ class FileOutboxStoreHistoryTests {
 				store.awaitCompaction();
 				List<Operation> inMemory = store.list(Set.of(), null, Integer.MAX_VALUE);
 				store.close();
-				store = FileOutboxStore.open(this.directory, false, 0);
+				store = FileOutboxStore.open(this.directory, ALWAYS_COMPACTING);
 				assertThat(store.recovery().isClean()).isTrue();
 				assertThat(store.list(Set.of(), null, Integer.MAX_VALUE)).as("seed %d, step %d", seed, step)
 					.containsExactlyElementsOf(inMemory);

@@ -35,6 +35,7 @@ import io.offlinesync.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class FileOutboxStoreTests {
 
@@ -213,6 +214,36 @@ class FileOutboxStoreTests {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
 			assertThat(store.recovery().isClean()).isTrue();
 		}
+	}
+
+	@Test
+	void onlyTheNewestCopiesOfDamagedJournalsAreKept() throws IOException {
+		writeSmallJournal(this.directory);
+		// Named as if made later than this test's copies: a clock that went back must not cost a new copy its place.
+		Path fromTheFuture = this.directory.resolve(FileOutboxStore.DAMAGED_PREFIX + Long.MAX_VALUE);
+		Path notACopy = this.directory.resolve(FileOutboxStore.DAMAGED_PREFIX + "notes.txt");
+		Files.writeString(fromTheFuture, "a copy from an earlier recovery");
+		Files.writeString(notACopy, "a file of the user's");
+		List<Path> made = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			Files.write(journal(this.directory), "garbage\n".getBytes(StandardCharsets.UTF_8),
+					StandardOpenOption.APPEND);
+			try (FileOutboxStore store = FileOutboxStore.open(this.directory, true, 3)) {
+				assertThat(store.recovery().dropped()).hasSize(1);
+				made.add(store.recovery().damagedCopy().orElseThrow());
+			}
+		}
+		try (Stream<Path> files = Files.list(this.directory)) {
+			assertThat(files.filter((file) -> file.getFileName().toString().startsWith(FileOutboxStore.DAMAGED_PREFIX)))
+				.containsExactlyInAnyOrder(fromTheFuture, made.get(1), made.get(2), notACopy);
+		}
+	}
+
+	@Test
+	void keepingNoCopyOfADamagedJournalIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> FileOutboxStore.open(this.directory, true, 0))
+			.withMessageContaining("'damagedCopiesToKeep' must be at least 1");
+		assertThat(this.directory).isEmptyDirectory();
 	}
 
 	@Test
