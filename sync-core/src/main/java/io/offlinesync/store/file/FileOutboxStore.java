@@ -480,11 +480,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		return copy;
 	}
 
-	/** @return the time in the name of a copy of a damaged journal, or -1 for a file not named so */
+	/** @return the time in the name of a file matching {@code DAMAGED_PREFIX*}, or -1 if no time follows it */
 	private static long damagedCopyMillis(Path file) {
-		String name = file.getFileName().toString();
 		try {
-			return name.startsWith(DAMAGED_PREFIX) ? Long.parseLong(name.substring(DAMAGED_PREFIX.length())) : -1;
+			return Long.parseLong(file.getFileName().toString().substring(DAMAGED_PREFIX.length()));
 		}
 		catch (NumberFormatException ex) {
 			return -1;

@@ -69,15 +69,19 @@ class FileOutboxStoreTests {
 		return dir.resolve(FileOutboxStore.JOURNAL);
 	}
 
+	/** The files of a directory named as copies of damaged journals are. */
+	private static List<Path> damagedCopies(Path dir) throws IOException {
+		try (Stream<Path> files = Files.list(dir)) {
+			return files.filter((file) -> file.getFileName().toString().startsWith(FileOutboxStore.DAMAGED_PREFIX))
+				.toList();
+		}
+	}
+
 	/** The one copy of a damaged journal that recovery kept in a directory. */
 	private static Path damagedCopy(Path dir) throws IOException {
-		try (Stream<Path> files = Files.list(dir)) {
-			List<Path> copies = files
-				.filter((file) -> file.getFileName().toString().startsWith(FileOutboxStore.JOURNAL + ".damaged-"))
-				.toList();
-			assertThat(copies).hasSize(1);
-			return copies.get(0);
-		}
+		List<Path> copies = damagedCopies(dir);
+		assertThat(copies).hasSize(1);
+		return copies.get(0);
 	}
 
 	/** The journal's lines without the blank ones an open store pads it with. */
@@ -233,10 +237,8 @@ class FileOutboxStoreTests {
 				made.add(store.recovery().damagedCopy().orElseThrow());
 			}
 		}
-		try (Stream<Path> files = Files.list(this.directory)) {
-			assertThat(files.filter((file) -> file.getFileName().toString().startsWith(FileOutboxStore.DAMAGED_PREFIX)))
-				.containsExactlyInAnyOrder(fromTheFuture, made.get(1), made.get(2), notACopy);
-		}
+		assertThat(damagedCopies(this.directory)).containsExactlyInAnyOrder(fromTheFuture, made.get(1), made.get(2),
+				notACopy);
 	}
 
 	@Test
