@@ -35,6 +35,7 @@ import io.offlinesync.StoreException;
 import io.offlinesync.StoreFormatException;
 import io.offlinesync.StoreLockedException;
 import io.offlinesync.store.IndexedOutboxStore;
+import io.offlinesync.store.OperationIndex;
 
 /**
  * The embedded store: an append-only journal in one directory, crash-safe and readable by a person.
@@ -381,8 +382,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
 			}
 			checkHeader(lines);
-			// Records are decoded in parallel, a batch of lines at a time, and applied in journal order here.
+			// Records are decoded in parallel, a batch of lines at a time, and taken in journal order here.
 			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
+			LatestStates latest = new LatestStates((int) Math.min(recordsEnd / 550, 1 << 24));
 			try {
 				LineBatch batch = new LineBatch();
 				while (lines.next()) {
@@ -399,17 +401,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 						decoder.submit(batch);
 						batch = new LineBatch();
 						while (decoder.hasTooManyInFlight()) {
-							read += applyRecords(decoder.next(), dropped);
+							read += takeRecords(decoder.next(), latest, dropped);
 						}
 					}
 				}
 				decoder.submit(batch);
 				while (decoder.hasInFlight()) {
-					read += applyRecords(decoder.next(), dropped);
+					read += takeRecords(decoder.next(), latest, dropped);
 				}
 				if (torn != null) {
 					dropped.add(torn);
 				}
+				latest.putInto(index());
 			}
 			finally {
 				decoder.close();
@@ -519,20 +522,25 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
-	 * Put the records of a decoded batch into the index, in order.
+	 * Note where each record of a decoded batch is and the state it leaves its operation in, in order. Only the
+	 * latest state of each operation goes into the index, once the whole journal is read: a journal that has not been
+	 * compacted for a while holds several records of many operations.
 	 * @return how many were intact
 	 */
-	private int applyRecords(LineBatch batch, List<RecoveryReport.DroppedRecord> dropped) {
+	private int takeRecords(LineBatch batch, LatestStates latest, List<RecoveryReport.DroppedRecord> dropped) {
 		int intact = 0;
 		for (int i = 0; i < batch.count(); i++) {
 			Object record = batch.decoded(i);
 			if (record instanceof Operation operation) {
-				index().put(operation);
-				this.positions.put(operation.id(), batch.offset(i));
+				latest.set(this.positions.put(operation.id(), batch.offset(i)), operation);
 				intact++;
 			}
 			else if (record instanceof String deletedId) {
-				index().remove(deletedId);
+				// Its position stays until the next compaction, as at run time; nothing reads it.
+				int entry = this.positions.entry(deletedId);
+				if (entry >= 0) {
+					latest.set(entry, null);
+				}
 				intact++;
 			}
 			else {
@@ -541,6 +549,37 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			}
 		}
 		return intact;
+	}
+
+	/** The latest state of each operation read so far, by its entry in the payload positions; null once deleted. */
+	private static final class LatestStates {
+
+		private Operation[] states;
+
+		private int size;
+
+		LatestStates(int expected) {
+			this.states = new Operation[Math.max(16, expected)];
+		}
+
+		void set(int entry, Operation state) {
+			if (entry == this.states.length) {
+				this.states = Arrays.copyOf(this.states, this.states.length * 2);
+			}
+			this.states[entry] = state;
+			this.size = Math.max(this.size, entry + 1);
+		}
+
+		/** Put every operation not deleted into the index, in the order they first appeared. */
+		void putInto(OperationIndex index) {
+			for (int entry = 0; entry < this.size; entry++) {
+				if (this.states[entry] != null) {
+					index.put(this.states[entry]);
+				}
+			}
+			this.states = null;
+		}
+
 	}
 
 	/**

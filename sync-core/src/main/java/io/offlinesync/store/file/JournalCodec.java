@@ -77,6 +77,28 @@ final class JournalCodec {
 
 	private final JsonMapper mapper = JsonMapper.builder().build();
 
+	/** @return the index of the first line feed in {@code bytes[from, to)}, or {@code to} */
+	static int lineEnd(byte[] bytes, int from, int to) {
+		int i = from;
+		// Eight bytes at a time: opening a store looks for the ends of millions of lines of a few hundred bytes.
+		for (; i + 8 <= to; i += 8) {
+			long differences = (long) LONGS.get(bytes, i) ^ 0x0A0A0A0A0A0A0A0AL;
+			long flags = zeroBytes(differences) & ~differences & 0x8080808080808080L;
+			if (flags != 0) {
+				return i + (Long.numberOfTrailingZeros(flags) >>> 3);
+			}
+		}
+		while (i < to && bytes[i] != '\n') {
+			i++;
+		}
+		return i;
+	}
+
+	/** With {@code & ~word & 0x80...}: flags each byte of {@code word} that is zero. */
+	private static long zeroBytes(long word) {
+		return word - 0x0101010101010101L;
+	}
+
 	private static byte[] bytesOf(String text) {
 		return text.getBytes(StandardCharsets.US_ASCII);
 	}
@@ -398,19 +420,42 @@ final class JournalCodec {
 				return null;
 			}
 			int from = this.position + 1;
-			for (int i = from; i < this.end; i++) {
-				byte b = this.line[i];
-				if (b == '"') {
-					this.position = i + 1;
-					return new String(this.line, from, i - from, StandardCharsets.ISO_8859_1);
-				}
-				// Below 0x20 as a signed byte: control characters and every byte of non-ASCII text.
-				if (b < 0x20 || b == '\\') {
-					return escapedString(from, i);
+			int special = nextSpecial(this.line, from, this.end);
+			if (special < this.end && this.line[special] == '"') {
+				this.position = special + 1;
+				return new String(this.line, from, special - from, StandardCharsets.ISO_8859_1);
+			}
+			if (special == this.end) {
+				this.failed = true;
+				return null;
+			}
+			return escapedString(from, special);
+		}
+
+		/**
+		 * @return the index of the first byte in {@code line[from, to)} that is not printable ASCII (a control
+		 * character or part of non-ASCII text) or that is a quote or a backslash, or {@code to}
+		 */
+		private static int nextSpecial(byte[] line, int from, int to) {
+			int i = from;
+			// Eight bytes at a time: most of a record is the plain text of its payload.
+			for (; i + 8 <= to; i += 8) {
+				long word = (long) LONGS.get(line, i);
+				// Each test flags its lowest match exactly; higher flags may be borrows, which do not matter.
+				long flags = (((word - 0x2020202020202020L) | zeroBytes(word ^ 0x2222222222222222L)
+						| zeroBytes(word ^ 0x5C5C5C5C5C5C5C5CL)) & ~word | word) & 0x8080808080808080L;
+				if (flags != 0) {
+					return i + (Long.numberOfTrailingZeros(flags) >>> 3);
 				}
 			}
-			this.failed = true;
-			return null;
+			for (; i < to; i++) {
+				byte b = line[i];
+				// Below 0x20 as a signed byte: control characters and every byte of non-ASCII text.
+				if (b < 0x20 || b == '"' || b == '\\') {
+					return i;
+				}
+			}
+			return to;
 		}
 
 		/**
@@ -525,17 +570,12 @@ final class JournalCodec {
 
 		/** @return the printable ASCII up to the next quote, which is not consumed, or {@literal null} */
 		String textBeforeQuote() {
-			for (int i = this.position; i < this.end; i++) {
-				byte b = this.line[i];
-				if (b == '"') {
-					String text = new String(this.line, this.position, i - this.position, StandardCharsets.ISO_8859_1);
-					this.position = i;
-					return text;
-				}
-				// Below 0x20 as a signed byte: control characters and every byte of non-ASCII text.
-				if (b < 0x20 || b == '\\') {
-					break;
-				}
+			int special = nextSpecial(this.line, this.position, this.end);
+			if (special < this.end && this.line[special] == '"') {
+				String text = new String(this.line, this.position, special - this.position,
+						StandardCharsets.ISO_8859_1);
+				this.position = special;
+				return text;
 			}
 			this.failed = true;
 			return null;
@@ -546,7 +586,8 @@ final class JournalCodec {
 			if (this.position >= this.end || this.line[this.position] != '"') {
 				return false;
 			}
-			for (int i = this.position + 1; i < this.end; i++) {
+			int i = this.position + 1;
+			while ((i = nextSpecial(this.line, i, this.end)) < this.end) {
 				byte b = this.line[i];
 				if (b == '"') {
 					this.position = i + 1;
@@ -556,16 +597,17 @@ final class JournalCodec {
 					if (i + 1 >= this.end || unescape(i + 1) < 0) {
 						return false;
 					}
-					i += (this.line[i + 1] == 'u') ? 5 : 1;
+					i += (this.line[i + 1] == 'u') ? 6 : 2;
 				}
 				else if (b < 0) {
 					int length = utf8Length(i);
 					if (length < 0) {
 						return false;
 					}
-					i += length - 1;
+					i += length;
 				}
-				else if (b < 0x20) {
+				else {
+					// A control character, which JSON only allows escaped.
 					return false;
 				}
 			}
@@ -951,10 +993,6 @@ final class JournalCodec {
 				}
 			}
 			return to;
-		}
-
-		private static long zeroBytes(long word) {
-			return word - 0x0101010101010101L;
 		}
 
 		/** The general case: any text, encoded character by character. */

@@ -53,10 +53,7 @@ final class LineReader {
 			byte[] bytes = this.chunk.array();
 			int from = this.chunk.position();
 			int limit = this.chunk.limit();
-			int end = from;
-			while (end < limit && bytes[end] != '\n') {
-				end++;
-			}
+			int end = JournalCodec.lineEnd(bytes, from, limit);
 			int run = end - from;
 			if (this.length + run > this.line.length) {
 				this.line = Arrays.copyOf(this.line, Math.max(this.line.length * 2, this.length + run));

@@ -50,7 +50,20 @@ final class PayloadPositions {
 		return positionAt(entryOf(present));
 	}
 
-	void put(String id, long position) {
+	/**
+	 * @param id an operation id
+	 * @return the number of its entry, or -1; entries are numbered from 0 in the order they were added
+	 */
+	int entry(String id) {
+		long present = this.slots[slotOf(id, id.hashCode())];
+		return (present != 0) ? entryOf(present) : -1;
+	}
+
+	/**
+	 * Set where a record of an operation is, adding an entry for it if it has none.
+	 * @return the number of its entry
+	 */
+	int put(String id, long position) {
 		// Grown first, so that the slot found is where a new entry goes.
 		if (2 * (this.size + 1) > this.slots.length) {
 			grow();
@@ -61,7 +74,7 @@ final class PayloadPositions {
 		if (present != 0) {
 			int entry = entryOf(present);
 			this.positions[chunkOf(entry)][offsetOf(entry)] = position;
-			return;
+			return entry;
 		}
 		int entry = this.size;
 		int chunk = chunkOf(entry);
@@ -77,6 +90,7 @@ final class PayloadPositions {
 		this.positions[chunk][offsetOf(entry)] = position;
 		this.size++;
 		this.slots[slot] = ((long) hash << 32) | (entry + 1);
+		return entry;
 	}
 
 	/** Visits every entry, in the order they were added. */

@@ -1,6 +1,8 @@
 package io.offlinesync.store.file;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,14 +25,18 @@ import io.offlinesync.test.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random histories of every kind of change, with compaction as eager as it gets: after every step, what a reopen
- * reads must equal what the store held in memory.
+ * Random histories of every kind of change: what a reopen reads must equal what the store held in memory, with
+ * compaction as eager as it gets and with none at all.
  */
 class FileOutboxStoreHistoryTests {
 
 	/** No slack: every change past twice the live records compacts. */
 	private static final FileOutboxStore.Settings ALWAYS_COMPACTING = new FileOutboxStore.Settings(false, 0,
 			FileChannel::open);
+
+	/** Slack beyond any history here: a reopen reads every record ever written. */
+	private static final FileOutboxStore.Settings NEVER_COMPACTING = new FileOutboxStore.Settings(false,
+			Integer.MAX_VALUE, FileChannel::open);
 
 	@TempDir
 	Path directory;
@@ -65,6 +71,50 @@ class FileOutboxStoreHistoryTests {
 		finally {
 			store.close();
 		}
+	}
+
+	/**
+	 * Opening puts only the latest state of each operation into the index, where the writing store applied every
+	 * change in turn: both must hold the same operations and hand them out in the same order, ordering keys and all.
+	 */
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3, 4, 5 })
+	void aStoreReadFromItsWholeHistoryHandsOutWhatItsWriterWouldInTheSameOrder(long seed) throws IOException {
+		Random random = new Random(seed);
+		MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+		Path written = this.directory.resolve("written");
+		Path copy = Files.createDirectories(this.directory.resolve("copy"));
+		try (FileOutboxStore store = FileOutboxStore.open(written, NEVER_COMPACTING)) {
+			Outbox outbox = new Outbox(store, OutboxConfig.defaults(), clock);
+			List<Operation> claimed = new ArrayList<>();
+			for (int step = 0; step < 2_000; step++) {
+				clock.advance(Duration.ofMillis(random.nextInt(2_000)));
+				try {
+					change(outbox, random, claimed);
+				}
+				catch (OperationStateException ex) {
+					// Part of a realistic history, as above.
+				}
+			}
+			// The journal as a crash would leave it now, read while its writer stays open.
+			Files.copy(written.resolve(FileOutboxStore.JOURNAL), copy.resolve(FileOutboxStore.JOURNAL));
+			try (FileOutboxStore reopened = FileOutboxStore.open(copy, NEVER_COMPACTING)) {
+				List<Operation> held = store.list(Set.of(), null, Integer.MAX_VALUE);
+				assertThat(reopened.recovery().isClean()).isTrue();
+				assertThat(reopened.recovery().recordsRead()).as("records of a history with repeats")
+					.isGreaterThan(2L * held.size());
+				assertThat(reopened.list(Set.of(), null, Integer.MAX_VALUE)).containsExactlyElementsOf(held);
+				clock.advance(Duration.ofDays(1));
+				Outbox reopenedOutbox = new Outbox(reopened, OutboxConfig.defaults(), clock);
+				List<String> handedOut = ids(outbox.claimReady(10_000));
+				assertThat(handedOut).as("operations claimable").hasSizeGreaterThan(10);
+				assertThat(ids(reopenedOutbox.claimReady(10_000))).containsExactlyElementsOf(handedOut);
+			}
+		}
+	}
+
+	private static List<String> ids(List<Operation> operations) {
+		return operations.stream().map(Operation::id).toList();
 	}
 
 	private static void change(Outbox outbox, Random random, List<Operation> claimed) {

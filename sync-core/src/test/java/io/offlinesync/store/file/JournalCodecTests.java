@@ -223,20 +223,47 @@ class JournalCodecTests {
 		assertLeftToTheParser(json.getBytes(StandardCharsets.UTF_8));
 	}
 
-	/** Bytes that are not well-formed UTF-8 in a payload: overlong, a surrogate, past U+10FFFF, cut short, stray. */
+	/**
+	 * Bytes that are not well-formed UTF-8 in a payload (overlong, a surrogate, past U+10FFFF, cut short, stray) or
+	 * a raw control character, at each place in the eight bytes the scan looks at together.
+	 */
 	@ParameterizedTest
-	@ValueSource(strings = { "C0AF", "E080AF", "EDA080", "F4908080", "F5808080", "E282", "80", "FF" })
-	void malformedUtf8InAPayloadIsLeftToTheJsonParser(String hex) {
+	@ValueSource(strings = { "C0AF", "E080AF", "EDA080", "F4908080", "F5808080", "E282", "80", "FF", "01", "1F" })
+	void malformedTextInAPayloadIsLeftToTheJsonParser(String hex) {
 		byte[] bad = java.util.HexFormat.of().parseHex(hex);
-		byte[] before = ("{\"type\":\"put\",\"op\":{\"id\":\"a\",\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"k\","
-				+ "\"target\":\"/t\",\"payload\":\"p").getBytes(StandardCharsets.UTF_8);
-		byte[] after = ("q\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
-				+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}").getBytes(StandardCharsets.UTF_8);
-		byte[] json = new byte[before.length + bad.length + after.length];
-		System.arraycopy(before, 0, json, 0, before.length);
-		System.arraycopy(bad, 0, json, before.length, bad.length);
-		System.arraycopy(after, 0, json, before.length + bad.length, after.length);
-		assertLeftToTheParser(json);
+		for (int plain = 1; plain <= 9; plain++) {
+			byte[] before = ("{\"type\":\"put\",\"op\":{\"id\":\"a\",\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"k\","
+					+ "\"target\":\"/t\",\"payload\":\"" + "p".repeat(plain)).getBytes(StandardCharsets.UTF_8);
+			byte[] after = ("q\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
+					+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}").getBytes(StandardCharsets.UTF_8);
+			byte[] json = new byte[before.length + bad.length + after.length];
+			System.arraycopy(before, 0, json, 0, before.length);
+			System.arraycopy(bad, 0, json, before.length, bad.length);
+			System.arraycopy(after, 0, json, before.length + bad.length, after.length);
+			assertLeftToTheParser(json);
+		}
+	}
+
+	/** Line ends are looked for eight bytes at a time: bytes that differ from a line feed in one bit only included. */
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3 })
+	void theLineEndFoundIsTheFirstLineFeed(long seed) {
+		Random random = new Random(seed);
+		byte[] alphabet = { '\n', (byte) 0x8A, 0x0B, 0x08, 0x1A, 'a', 0, (byte) 0xFF };
+		for (int i = 0; i < 5_000; i++) {
+			byte[] bytes = new byte[random.nextInt(40)];
+			for (int b = 0; b < bytes.length; b++) {
+				bytes[b] = (random.nextInt(6) == 0) ? alphabet[random.nextInt(alphabet.length)] : (byte) 'x';
+			}
+			int from = random.nextInt(bytes.length + 1);
+			int to = from + random.nextInt(bytes.length - from + 1);
+			int expected = from;
+			while (expected < to && bytes[expected] != '\n') {
+				expected++;
+			}
+			assertThat(JournalCodec.lineEnd(bytes, from, to)).as("%s [%d, %d)", Arrays.toString(bytes), from, to)
+				.isEqualTo(expected);
+		}
 	}
 
 	private void assertLeftToTheParser(byte[] json) {

@@ -1,6 +1,8 @@
 package io.offlinesync.store.file;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -18,23 +20,32 @@ class PayloadPositionsTests {
 		Random random = new Random(seed);
 		PayloadPositions positions = new PayloadPositions();
 		Map<String, Long> expected = new HashMap<>();
+		List<String> added = new ArrayList<>();
+		Map<String, Integer> entries = new HashMap<>();
 		for (int i = 0; i < 100_000; i++) {
 			// Mostly ids like the creation-ordered ones of one instance, which differ in their last characters.
 			String id = (random.nextInt(10) == 0) ? Long.toHexString(random.nextLong())
 					: String.format("01a213e0-12a0-70ae-a465-%012x", i);
 			long position = random.nextInt(Integer.MAX_VALUE) * 3L;
-			positions.put(id, position);
+			if (entries.putIfAbsent(id, added.size()) == null) {
+				added.add(id);
+			}
+			assertThat(positions.put(id, position)).isEqualTo(entries.get(id));
 			expected.put(id, position);
 			if (random.nextInt(5) == 0) {
-				// A later record of an earlier operation moves it.
-				String earlier = expected.keySet().iterator().next();
-				positions.put(earlier, position + 1);
+				// A later record of an earlier operation moves it and keeps its entry.
+				String earlier = added.get(random.nextInt(added.size()));
+				assertThat(positions.put(earlier, position + 1)).isEqualTo(entries.get(earlier));
 				expected.put(earlier, position + 1);
 			}
 		}
 		assertThat(positions.size()).isEqualTo(expected.size());
 		expected.forEach((id, position) -> assertThat(positions.get(id)).as(id).isEqualTo(position));
+		for (int entry = 0; entry < added.size(); entry += 97) {
+			assertThat(positions.entry(added.get(entry))).isEqualTo(entry);
+		}
 		assertThat(positions.get("not-an-id")).isEqualTo(-1);
+		assertThat(positions.entry("not-an-id")).isEqualTo(-1);
 		Map<String, Long> visited = new HashMap<>();
 		positions.forEach(visited::put);
 		assertThat(visited).isEqualTo(expected);
