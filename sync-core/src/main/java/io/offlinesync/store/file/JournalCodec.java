@@ -69,6 +69,12 @@ final class JournalCodec {
 
 	private static final byte[] PUT_END = bytesOf("\"}}");
 
+	/** The string fields a record may leave out, in the order they are written. */
+	private static final byte[][] OPTIONAL_TEXTS = { IDEMPOTENCY_KEY, ORDERING_KEY, LAST_ERROR, CLAIM_TOKEN };
+
+	/** The instants of a record, in the order they are written: when it is next due, created, last updated. */
+	private static final byte[][] INSTANTS = { NEXT_ATTEMPT_AT, CREATED_AT, UPDATED_AT };
+
 	private static final byte[] DEL_ID = bytesOf("{\"type\":\"del\",\"id\":");
 
 	private static final byte[] DEL_END = bytesOf("}");
@@ -332,34 +338,37 @@ final class JournalCodec {
 			return null;
 		}
 		builder.status(status).attempt(attempt).kind(shared.apply(kind)).target(shared.apply(target)).payload(payload);
-		if (in.literal(IDEMPOTENCY_KEY)) {
-			builder.idempotencyKey(in.string());
+		// Each kind of field is read at one place, in a loop: opening a journal compiles this method, and every copy
+		// of a call the compiler inlines adds to the time that takes.
+		String[] optional = new String[OPTIONAL_TEXTS.length];
+		for (int i = 0; i < OPTIONAL_TEXTS.length; i++) {
+			if (in.literal(OPTIONAL_TEXTS[i])) {
+				optional[i] = in.string();
+			}
 		}
-		if (in.literal(ORDERING_KEY)) {
-			builder.orderingKey(in.string());
-		}
-		if (in.literal(LAST_ERROR)) {
-			builder.lastError(in.string());
-		}
-		if (in.literal(CLAIM_TOKEN)) {
-			builder.claimToken(in.string());
-		}
-		if (in.failed() || !in.literal(NEXT_ATTEMPT_AT)) {
+		if (in.failed()) {
 			return null;
 		}
-		String nextText = in.textBeforeQuote();
-		if (nextText == null || !in.literal(CREATED_AT)) {
+		builder.idempotencyKey(optional[0]).orderingKey(optional[1]).lastError(optional[2]).claimToken(optional[3]);
+		// Instants are read from the bytes, without strings: where each one's text begins and ends.
+		int[] bounds = new int[2 * INSTANTS.length];
+		for (int i = 0; i < INSTANTS.length; i++) {
+			bounds[2 * i] = in.position() + INSTANTS[i].length;
+			if (!in.literal(INSTANTS[i]) || (bounds[2 * i + 1] = in.textBeforeQuote()) < 0) {
+				return null;
+			}
+		}
+		if (!in.literal(PUT_END) || !in.atEnd()) {
 			return null;
 		}
-		String createdText = in.textBeforeQuote();
-		if (createdText == null || !in.literal(UPDATED_AT)) {
-			return null;
+		// Equal instants share one object, as they did before they were written.
+		Instant created = parseInstant(line, bounds[2], bounds[3]);
+		Instant[] instants = new Instant[INSTANTS.length];
+		for (int i = 0; i < INSTANTS.length; i++) {
+			boolean asCreated = Arrays.equals(line, bounds[2], bounds[3], line, bounds[2 * i], bounds[2 * i + 1]);
+			instants[i] = asCreated ? created : parseInstant(line, bounds[2 * i], bounds[2 * i + 1]);
 		}
-		String updatedText = in.textBeforeQuote();
-		if (updatedText == null || !in.literal(PUT_END) || !in.atEnd()) {
-			return null;
-		}
-		return instants(builder, createdText, nextText, updatedText).build();
+		return builder.nextAttemptAt(instants[0]).createdAt(created).updatedAt(instants[2]).build();
 	}
 
 	/** Equal instants share one object, as they did before they were written. */
@@ -568,17 +577,22 @@ final class JournalCodec {
 			}
 		}
 
-		/** @return the printable ASCII up to the next quote, which is not consumed, or {@literal null} */
-		String textBeforeQuote() {
+		/**
+		 * Pass over printable ASCII up to the next quote, which is not consumed.
+		 * @return where the quote is, or -1 (and failed) if something else comes first
+		 */
+		int textBeforeQuote() {
 			int special = nextSpecial(this.line, this.position, this.end);
 			if (special < this.end && this.line[special] == '"') {
-				String text = new String(this.line, this.position, special - this.position,
-						StandardCharsets.ISO_8859_1);
 				this.position = special;
-				return text;
+				return special;
 			}
 			this.failed = true;
-			return null;
+			return -1;
+		}
+
+		int position() {
+			return this.position;
 		}
 
 		/** Pass over a quoted string, checking its escapes and its UTF-8 as {@link #string()} does. */
@@ -726,29 +740,46 @@ final class JournalCodec {
 	 * other form goes to {@link Instant#parse}.
 	 */
 	static Instant parseInstant(String text) {
-		int length = text.length();
-		if (length < 20 || length > 30 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
-				|| text.charAt(13) != ':' || text.charAt(16) != ':' || text.charAt(length - 1) != 'Z'
-				|| (length > 20 && (text.charAt(19) != '.' || length == 21))) {
-			return Instant.parse(text);
+		byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+		Instant instant = instantInUtc(bytes, 0, bytes.length);
+		return (instant != null) ? instant : Instant.parse(text);
+	}
+
+	/** {@link #parseInstant(String)} of the text in {@code text[from, to)}, ASCII. */
+	static Instant parseInstant(byte[] text, int from, int to) {
+		Instant instant = instantInUtc(text, from, to);
+		return (instant != null) ? instant
+				: Instant.parse(new String(text, from, to - from, StandardCharsets.ISO_8859_1));
+	}
+
+	/**
+	 * @return the instant in {@code text[from, to)} if it is in the form {@link Instant#toString()} writes for the
+	 * years 0000 to 9999, otherwise {@literal null}
+	 */
+	private static Instant instantInUtc(byte[] text, int from, int to) {
+		int length = to - from;
+		if (length < 20 || length > 30 || text[from + 4] != '-' || text[from + 7] != '-' || text[from + 10] != 'T'
+				|| text[from + 13] != ':' || text[from + 16] != ':' || text[to - 1] != 'Z'
+				|| (length > 20 && (text[from + 19] != '.' || length == 21))) {
+			return null;
 		}
-		int year = digits(text, 0, 4);
-		int month = digits(text, 5, 7);
-		int day = digits(text, 8, 10);
-		int hour = digits(text, 11, 13);
-		int minute = digits(text, 14, 16);
-		int second = digits(text, 17, 19);
-		int fraction = (length > 20) ? digits(text, 20, length - 1) : 0;
+		int year = digits(text, from, from + 4);
+		int month = digits(text, from + 5, from + 7);
+		int day = digits(text, from + 8, from + 10);
+		int hour = digits(text, from + 11, from + 13);
+		int minute = digits(text, from + 14, from + 16);
+		int second = digits(text, from + 17, from + 19);
+		int fraction = (length > 20) ? digits(text, from + 20, to - 1) : 0;
 		if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
 				|| minute > 59 || second < 0 || second > 59 || fraction < 0) {
-			return Instant.parse(text);
+			return null;
 		}
 		long epochDay;
 		try {
 			epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
 		}
 		catch (java.time.DateTimeException ex) {
-			return Instant.parse(text);
+			return null;
 		}
 		int nanos = fraction;
 		for (int i = length - 1 - 20; i < 9; i++) {
@@ -758,10 +789,10 @@ final class JournalCodec {
 	}
 
 	/** @return the decimal number in {@code text[from, to)}, or -1 if a character is not a digit */
-	private static int digits(String text, int from, int to) {
+	private static int digits(byte[] text, int from, int to) {
 		int value = 0;
 		for (int i = from; i < to; i++) {
-			int digit = text.charAt(i) - '0';
+			int digit = text[i] - '0';
 			if (digit < 0 || digit > 9) {
 				return -1;
 			}

@@ -37,11 +37,19 @@ class JournalCodecTests {
 			int nanos = randomNanos(random);
 			Instant instant = Instant.ofEpochSecond(seconds, nanos);
 			assertThat(JournalCodec.parseInstant(instant.toString())).as(instant.toString()).isEqualTo(instant);
+			assertThat(parseInstantWithin(instant.toString())).as(instant.toString()).isEqualTo(instant);
 		}
 		for (String other : new String[] { "+10000-01-01T00:00:00Z", "-0001-12-31T23:59:59.5Z",
 				"2024-02-29T23:59:59.999999999Z", "1970-01-01T00:00:00Z" }) {
 			assertThat(JournalCodec.parseInstant(other)).isEqualTo(Instant.parse(other));
+			assertThat(parseInstantWithin(other)).isEqualTo(Instant.parse(other));
 		}
+	}
+
+	/** Reads an instant from the middle of a record's bytes, as the scan does. */
+	private static Instant parseInstantWithin(String text) {
+		byte[] line = ("\"createdAt\":\"" + text + "\",").getBytes(StandardCharsets.US_ASCII);
+		return JournalCodec.parseInstant(line, 13, 13 + text.length());
 	}
 
 	@ParameterizedTest
