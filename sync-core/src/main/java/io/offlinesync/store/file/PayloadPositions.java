@@ -43,11 +43,8 @@ final class PayloadPositions {
 	 * @return the offset of a record of it, or -1
 	 */
 	long get(String id) {
-		long present = this.slots[slotOf(id, id.hashCode())];
-		if (present == 0) {
-			return -1;
-		}
-		return positionAt(entryOf(present));
+		int entry = entry(id);
+		return (entry >= 0) ? positionAt(entry) : -1;
 	}
 
 	/**
