@@ -375,8 +375,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		RecoveryReport.DroppedRecord torn = null;
 		try (FileChannel in = FileChannel.open(this.journal, StandardOpenOption.READ)) {
 			recordsEnd = endOfRecords(in);
-			// A record with a payload of a few hundred bytes takes about 550; sized so, the map rarely grows.
-			this.positions = new PayloadPositions((int) Math.min(recordsEnd / 550, 1 << 24));
+			// A record with a payload of a few hundred bytes takes about 550; sized so, the maps rarely grow.
+			int expectedRecords = (int) Math.min(recordsEnd / 550, 1 << 24);
+			this.positions = new PayloadPositions(expectedRecords);
 			LineReader lines = new LineReader(in, recordsEnd);
 			if (!lines.next()) {
 				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
@@ -384,7 +385,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			checkHeader(lines);
 			// Records are decoded in parallel, a batch of lines at a time, and taken in journal order here.
 			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
-			LatestStates latest = new LatestStates((int) Math.min(recordsEnd / 550, 1 << 24));
+			LatestStates latest = new LatestStates(expectedRecords);
 			try {
 				LineBatch batch = new LineBatch();
 				while (lines.next()) {

@@ -239,11 +239,11 @@ class JournalCodecTests {
 	@ValueSource(strings = { "C0AF", "E080AF", "EDA080", "F4908080", "F5808080", "E282", "80", "FF", "01", "1F" })
 	void malformedTextInAPayloadIsLeftToTheJsonParser(String hex) {
 		byte[] bad = java.util.HexFormat.of().parseHex(hex);
+		byte[] after = ("q\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
+				+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}").getBytes(StandardCharsets.UTF_8);
 		for (int plain = 1; plain <= 9; plain++) {
 			byte[] before = ("{\"type\":\"put\",\"op\":{\"id\":\"a\",\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"k\","
 					+ "\"target\":\"/t\",\"payload\":\"" + "p".repeat(plain)).getBytes(StandardCharsets.UTF_8);
-			byte[] after = ("q\",\"nextAttemptAt\":\"2026-01-01T00:00:00Z\",\"createdAt\":\"2026-01-01T00:00:00Z\","
-					+ "\"updatedAt\":\"2026-01-01T00:00:00Z\"}}").getBytes(StandardCharsets.UTF_8);
 			byte[] json = new byte[before.length + bad.length + after.length];
 			System.arraycopy(before, 0, json, 0, before.length);
 			System.arraycopy(bad, 0, json, before.length, bad.length);
