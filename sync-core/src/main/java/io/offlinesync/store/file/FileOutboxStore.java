@@ -410,6 +410,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				while (decoder.hasInFlight()) {
 					read += takeRecords(decoder.next(), latest, dropped);
 				}
+				if (torn == null) {
+					torn = tornBeforePadding(in, dropped, recordsEnd);
+				}
 				if (torn != null) {
 					dropped.add(torn);
 				}
@@ -520,6 +523,31 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		this.channel.force(true);
 		return end;
+	}
+
+	/**
+	 * A record that a crash cut short where the journal was padded ahead is followed by padding rather than by
+	 * nothing, so it reads as a whole line that fails its checksum. It is told from damage by being the last line and
+	 * not ending as every JSON record does; it is then taken out of {@code dropped} to be reported and cut off as torn.
+	 * @return the torn record, or {@literal null} if the last line is not one
+	 */
+	private static RecoveryReport.DroppedRecord tornBeforePadding(FileChannel in,
+			List<RecoveryReport.DroppedRecord> dropped, long recordsEnd) throws IOException {
+		if (dropped.isEmpty()) {
+			return null;
+		}
+		RecoveryReport.DroppedRecord last = dropped.get(dropped.size() - 1);
+		// recordsEnd is just after the line feed of the last line.
+		if (last.length() == 0 || last.offset() + last.length() + 1 != recordsEnd) {
+			return null;
+		}
+		ByteBuffer lastByte = ByteBuffer.allocate(1);
+		if (in.read(lastByte, recordsEnd - 2) != 1 || lastByte.get(0) == '}') {
+			return null;
+		}
+		dropped.remove(dropped.size() - 1);
+		return new RecoveryReport.DroppedRecord(last.offset(), last.length(),
+				"torn last record (cut short: it does not end with '}')");
 	}
 
 	/**

@@ -586,9 +586,32 @@ class FileOutboxStoreTests {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
 			assertThat(contents(store))
 				.containsExactlyElementsOf(replay(records.subList(0, records.size() - 1)).values());
-			assertThat(store.recovery().dropped()).singleElement()
-				.satisfies((dropped) -> assertThat(dropped.offset()).isEqualTo(lastStart));
+			assertThat(store.recovery().dropped()).singleElement().satisfies((dropped) -> {
+				assertThat(dropped.offset()).isEqualTo(lastStart);
+				assertThat(dropped.length()).isEqualTo(tornEnd - lastStart);
+				assertThat(dropped.reason()).startsWith("torn last record");
+			});
 			assertThat(store.recovery().damagedCopy()).isPresent();
+			// Cut off, not blanked: the journal ends where the torn record began until the next record is written.
+			assertThat(Files.readAllBytes(journal(this.directory))).isEqualTo(Arrays.copyOf(bytes, lastStart));
+		}
+	}
+
+	@Test
+	void aDamagedLastRecordThatEndsAsARecordDoesIsReportedAsDamageNotAsTorn() throws IOException {
+		writeSmallJournal(this.directory);
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		List<Integer> ends = lineEnds(bytes);
+		int lastStart = ends.get(ends.size() - 2);
+		byte[] damaged = Arrays.copyOf(bytes, bytes.length + 1_000);
+		Arrays.fill(damaged, bytes.length, damaged.length, (byte) '\n');
+		damaged[lastStart + 20] ^= 0x04;
+		Files.write(journal(this.directory), damaged);
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().dropped()).singleElement().satisfies((dropped) -> {
+				assertThat(dropped.offset()).isEqualTo(lastStart);
+				assertThat(dropped.reason()).startsWith("checksum mismatch");
+			});
 		}
 	}
 
