@@ -1,6 +1,8 @@
 package io.offlinesync.store;
 
 import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -8,10 +10,13 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -52,7 +57,10 @@ public final class OperationIndex {
 	/** Fewer stale entries than this stay in scheduledInOrder until they are polled. */
 	private static final int MIN_STALE_TO_SWEEP = 512;
 
-	private final TreeMap<String, Operation> byId = new TreeMap<>();
+	private static final Comparator<Operation> BY_ID = Comparator.comparing(Operation::id);
+
+	// Not final: putAll builds them anew, from sorted runs.
+	private TreeMap<String, Operation> byId = new TreeMap<>();
 
 	/**
 	 * No active operation has a smaller id ({@literal null}: none is active). Lowered when an operation becomes
@@ -78,9 +86,9 @@ public final class OperationIndex {
 
 	private final TreeSet<String> due = new TreeSet<>();
 
-	private final TreeSet<Operation> inFlight = new TreeSet<>(BY_UPDATED);
+	private TreeSet<Operation> inFlight = new TreeSet<>(BY_UPDATED);
 
-	private final TreeSet<Operation> done = new TreeSet<>(BY_UPDATED);
+	private TreeSet<Operation> done = new TreeSet<>(BY_UPDATED);
 
 	private final long[] counts = new long[OperationStatus.values().length];
 
@@ -125,6 +133,71 @@ public final class OperationIndex {
 		if (wasActive && !isActive) {
 			leaveActive(operation);
 		}
+	}
+
+	/**
+	 * Fill an empty index at once, as opening a store does with up to millions of operations: the trees are built
+	 * from sorted runs in linear time, and the operations waiting to be claimed are sorted once and queued in due
+	 * order, instead of each being inserted into a tree. The outcome is that of {@link #put} for each operation, in
+	 * any order.
+	 * @param operations operations with distinct ids, best in id order (as an outbox makes them)
+	 * @throws IllegalStateException if the index is not empty
+	 * @throws IllegalArgumentException if an id is given twice
+	 */
+	public void putAll(List<Operation> operations) {
+		if (!this.byId.isEmpty()) {
+			throw new IllegalStateException("Only an empty index can be filled at once; this one holds " + size()
+					+ ((size() == 1) ? " operation" : " operations"));
+		}
+		List<Operation> inIdOrder = operations;
+		for (int i = 1; i < operations.size(); i++) {
+			if (operations.get(i - 1).id().compareTo(operations.get(i).id()) >= 0) {
+				inIdOrder = new ArrayList<>(operations);
+				inIdOrder.sort(BY_ID);
+				break;
+			}
+		}
+		for (int i = 1; i < inIdOrder.size(); i++) {
+			if (inIdOrder.get(i - 1).id().equals(inIdOrder.get(i).id())) {
+				throw new IllegalArgumentException("Operation id '" + inIdOrder.get(i).id() + "' is given twice");
+			}
+		}
+		this.byId = new TreeMap<>(new RunById(inIdOrder));
+		// In id order an operation joins its ordering key's queue behind every one there: no head is displaced.
+		for (Operation operation : inIdOrder) {
+			if (operation.status().isActive()) {
+				enterActive(operation);
+			}
+		}
+		List<Operation> inOrder = new ArrayList<>();
+		List<Operation> claimed = new ArrayList<>();
+		List<Operation> delivered = new ArrayList<>();
+		for (Operation operation : inIdOrder) {
+			this.counts[operation.status().ordinal()]++;
+			switch (operation.status()) {
+				case PENDING, FAILED -> {
+					if (operation.orderingKey() == null) {
+						inOrder.add(operation);
+					}
+					else if (isHead(operation)) {
+						this.scheduled.add(operation);
+					}
+				}
+				case IN_FLIGHT -> claimed.add(operation);
+				case DONE -> delivered.add(operation);
+				case PERMANENTLY_FAILED -> {
+				}
+			}
+		}
+		inOrder.sort(BY_NEXT_ATTEMPT);
+		this.scheduledInOrder.addAll(inOrder);
+		this.inFlight = sortedSet(claimed, BY_UPDATED);
+		this.done = sortedSet(delivered, BY_UPDATED);
+	}
+
+	private static TreeSet<Operation> sortedSet(List<Operation> operations, Comparator<Operation> order) {
+		operations.sort(order);
+		return new TreeSet<>(new SortedRun<>(operations, order));
 	}
 
 	/**
@@ -366,6 +439,138 @@ public final class OperationIndex {
 				this.staleInOrder = 0;
 			}
 		}
+	}
+
+	/**
+	 * A list sorted by a comparator, seen as a sorted set: the {@link TreeSet} constructor builds its tree from one in
+	 * linear time. It offers nothing more than that needs.
+	 */
+	private static final class SortedRun<E> extends AbstractSet<E> implements SortedSet<E> {
+
+		private final List<E> sorted;
+
+		private final Comparator<? super E> order;
+
+		SortedRun(List<E> sorted, Comparator<? super E> order) {
+			this.sorted = sorted;
+			this.order = order;
+		}
+
+		@Override
+		public Iterator<E> iterator() {
+			return Collections.unmodifiableList(this.sorted).iterator();
+		}
+
+		@Override
+		public int size() {
+			return this.sorted.size();
+		}
+
+		@Override
+		public Comparator<? super E> comparator() {
+			return this.order;
+		}
+
+		@Override
+		public E first() {
+			return this.sorted.get(0);
+		}
+
+		@Override
+		public E last() {
+			return this.sorted.get(this.sorted.size() - 1);
+		}
+
+		@Override
+		public SortedSet<E> subSet(E fromElement, E toElement) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public SortedSet<E> headSet(E toElement) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public SortedSet<E> tailSet(E fromElement) {
+			throw new UnsupportedOperationException();
+		}
+
+	}
+
+	/**
+	 * Operations in id order, seen as a sorted map by id: the {@link TreeMap} constructor builds its tree from one in
+	 * linear time. It offers nothing more than that needs.
+	 */
+	private static final class RunById extends AbstractMap<String, Operation> implements SortedMap<String, Operation> {
+
+		private final SortedRun<Operation> run;
+
+		RunById(List<Operation> inIdOrder) {
+			this.run = new SortedRun<>(inIdOrder, BY_ID);
+		}
+
+		@Override
+		public Set<Entry<String, Operation>> entrySet() {
+			return new AbstractSet<>() {
+
+				@Override
+				public Iterator<Entry<String, Operation>> iterator() {
+					Iterator<Operation> each = RunById.this.run.iterator();
+					return new Iterator<>() {
+
+						@Override
+						public boolean hasNext() {
+							return each.hasNext();
+						}
+
+						@Override
+						public Entry<String, Operation> next() {
+							Operation operation = each.next();
+							return new SimpleImmutableEntry<>(operation.id(), operation);
+						}
+
+					};
+				}
+
+				@Override
+				public int size() {
+					return RunById.this.run.size();
+				}
+
+			};
+		}
+
+		@Override
+		public Comparator<? super String> comparator() {
+			return null;
+		}
+
+		@Override
+		public String firstKey() {
+			return this.run.first().id();
+		}
+
+		@Override
+		public String lastKey() {
+			return this.run.last().id();
+		}
+
+		@Override
+		public SortedMap<String, Operation> subMap(String fromKey, String toKey) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public SortedMap<String, Operation> headMap(String toKey) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public SortedMap<String, Operation> tailMap(String fromKey) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 }

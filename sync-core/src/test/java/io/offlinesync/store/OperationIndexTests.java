@@ -2,10 +2,12 @@ package io.offlinesync.store;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,8 @@ import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class OperationIndexTests {
 
@@ -77,6 +81,101 @@ class OperationIndexTests {
 		}
 		assertThat(ids(index.dueCandidates(at(clock + 1_000), Integer.MAX_VALUE)))
 			.isEqualTo(ids(expectedCandidates(model, at(clock + 1_000), Integer.MAX_VALUE)));
+	}
+
+	/**
+	 * Filling an empty index at once (as opening a store does) must leave it as putting each operation would: what it
+	 * lists, counts, claims and sweeps is compared, then again through further changes. Odd seeds give the ids in
+	 * order, even ones shuffled.
+	 */
+	@ParameterizedTest
+	@ValueSource(longs = { 1, 2, 3, 4, 5, 6 })
+	void fillingAnEmptyIndexAtOnceLeavesItAsPuttingEachOperationWould(long seed) {
+		Random random = new Random(seed);
+		List<Operation> operations = new ArrayList<>();
+		for (int i = 0; i < 3_000; i++) {
+			// Created in id order, so that the oldest undelivered one tells which is first.
+			operations.add(operation(id(i), pick(random, null, null, null, "a", "b", "c"),
+					STATUSES[random.nextInt(STATUSES.length)], random.nextInt(200))
+				.toBuilder()
+				.createdAt(at(i - 10_000))
+				.build());
+		}
+		if (seed % 2 == 0) {
+			Collections.shuffle(operations, random);
+		}
+		OperationIndex oneByOne = new OperationIndex();
+		operations.forEach(oneByOne::put);
+		OperationIndex atOnce = new OperationIndex();
+		atOnce.putAll(operations);
+		assertSameView(atOnce, oneByOne, operations.size());
+		long clock = 0;
+		for (int step = 0; step < 3_000; step++) {
+			clock += random.nextInt(2);
+			int action = random.nextInt(10);
+			String id = id(random.nextInt(operations.size() + 100));
+			if (action < 6) {
+				Operation current = oneByOne.get(id);
+				Operation changed = operation(id, (current != null) ? current.orderingKey() : pick(random, null, "a"),
+						STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(20));
+				oneByOne.put(changed);
+				atOnce.put(changed);
+			}
+			else if (action < 8) {
+				assertThat(atOnce.remove(id)).isSameAs(oneByOne.remove(id));
+			}
+			else {
+				int limit = 1 + random.nextInt(30);
+				assertThat(ids(atOnce.dueCandidates(at(clock), limit))).as("step %d", step)
+					.isEqualTo(ids(oneByOne.dueCandidates(at(clock), limit)));
+			}
+		}
+		assertSameView(atOnce, oneByOne, operations.size() + 100);
+	}
+
+	@Test
+	void onlyAnEmptyIndexIsFilledAtOnce() {
+		OperationIndex index = new OperationIndex();
+		Operation stored = operation(id(1), null, OperationStatus.PENDING, 0);
+		index.put(stored);
+		assertThatIllegalStateException()
+			.isThrownBy(() -> index.putAll(List.of(operation(id(2), null, OperationStatus.PENDING, 0))))
+			.withMessage("Only an empty index can be filled at once; this one holds 1 operation");
+		assertThat(index.all()).containsExactly(stored);
+	}
+
+	@Test
+	void anIdGivenTwiceIsRefusedWhenFillingAtOnce() {
+		OperationIndex index = new OperationIndex();
+		List<Operation> twice = List.of(operation(id(2), null, OperationStatus.PENDING, 0),
+				operation(id(1), null, OperationStatus.PENDING, 0), operation(id(2), null, OperationStatus.DONE, 0));
+		assertThatIllegalArgumentException().isThrownBy(() -> index.putAll(twice))
+			.withMessage("Operation id 'op-000002' is given twice");
+		assertThat(index.size()).isZero();
+	}
+
+	/** Compare what two indexes show; claiming moves operations between their queues, alike in both. */
+	private static void assertSameView(OperationIndex actual, OperationIndex expected, int ids) {
+		assertThat(actual.size()).isEqualTo(expected.size());
+		assertThat(actual.lastId()).isEqualTo(expected.lastId());
+		assertThat(actual.all()).containsExactlyElementsOf(expected.all());
+		assertThat(actual.stats()).usingRecursiveComparison().isEqualTo(expected.stats());
+		for (OperationStatus status : STATUSES) {
+			assertThat(actual.list(Set.of(status), id(ids / 3), 500))
+				.containsExactlyElementsOf(expected.list(Set.of(status), id(ids / 3), 500));
+		}
+		for (int i = 0; i < ids; i++) {
+			Operation operation = expected.get(id(i));
+			if (operation != null) {
+				assertThat(actual.earlierWithSameKey(operation)).isEqualTo(expected.earlierWithSameKey(operation));
+			}
+		}
+		assertThat(actual.inFlightClaimedBefore(at(100))).containsExactlyElementsOf(expected.inFlightClaimedBefore(at(100)));
+		assertThat(actual.doneBefore(at(100))).containsExactlyElementsOf(expected.doneBefore(at(100)));
+		for (long time : new long[] { 0, 50, 120, 5_000 }) {
+			assertThat(actual.dueCandidates(at(time), Integer.MAX_VALUE))
+				.containsExactlyElementsOf(expected.dueCandidates(at(time), Integer.MAX_VALUE));
+		}
 	}
 
 	@Test

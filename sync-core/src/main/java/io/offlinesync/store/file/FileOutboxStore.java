@@ -599,14 +599,16 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			this.size = Math.max(this.size, entry + 1);
 		}
 
-		/** Put every operation not deleted into the index, in the order they first appeared. */
+		/** Fill the empty index with every operation not deleted, in the order they first appeared. */
 		void putInto(OperationIndex index) {
+			List<Operation> live = new ArrayList<>(this.size);
 			for (int entry = 0; entry < this.size; entry++) {
 				if (this.states[entry] != null) {
-					index.put(this.states[entry]);
+					live.add(this.states[entry]);
 				}
 			}
 			this.states = null;
+			index.putAll(live);
 		}
 
 	}
