@@ -150,16 +150,13 @@ public final class OperationIndex {
 					+ ((size() == 1) ? " operation" : " operations"));
 		}
 		List<Operation> inIdOrder = operations;
-		for (int i = 1; i < operations.size(); i++) {
-			if (operations.get(i - 1).id().compareTo(operations.get(i).id()) >= 0) {
-				inIdOrder = new ArrayList<>(operations);
-				inIdOrder.sort(BY_ID);
-				break;
-			}
-		}
-		for (int i = 1; i < inIdOrder.size(); i++) {
-			if (inIdOrder.get(i - 1).id().equals(inIdOrder.get(i).id())) {
-				throw new IllegalArgumentException("Operation id '" + inIdOrder.get(i).id() + "' is given twice");
+		if (!inAscendingIdOrder(operations)) {
+			inIdOrder = new ArrayList<>(operations);
+			inIdOrder.sort(BY_ID);
+			for (int i = 1; i < inIdOrder.size(); i++) {
+				if (inIdOrder.get(i - 1).id().equals(inIdOrder.get(i).id())) {
+					throw new IllegalArgumentException("Operation id '" + inIdOrder.get(i).id() + "' is given twice");
+				}
 			}
 		}
 		this.byId = new TreeMap<>(new RunById(inIdOrder));
@@ -193,6 +190,15 @@ public final class OperationIndex {
 		this.scheduledInOrder.addAll(inOrder);
 		this.inFlight = sortedSet(claimed, BY_UPDATED);
 		this.done = sortedSet(delivered, BY_UPDATED);
+	}
+
+	private static boolean inAscendingIdOrder(List<Operation> operations) {
+		for (int i = 1; i < operations.size(); i++) {
+			if (operations.get(i - 1).id().compareTo(operations.get(i).id()) >= 0) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static TreeSet<Operation> sortedSet(List<Operation> operations, Comparator<Operation> order) {
