@@ -11,7 +11,8 @@ import java.util.zip.CRC32C;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
@@ -81,7 +82,9 @@ final class JournalCodec {
 
 	private static final OperationStatus[] STATUSES = OperationStatus.values();
 
-	private final JsonMapper mapper = JsonMapper.builder().build();
+	// The streaming parser alone: a JsonMapper would load and set up data binding, a quarter of a second of every
+	// first open in a JVM, for nothing the codec uses.
+	private final JsonFactory json = new JsonFactory();
 
 	/** @return the index of the first line feed in {@code bytes[from, to)}, or {@code to} */
 	static int lineEnd(byte[] bytes, int from, int to) {
@@ -121,7 +124,7 @@ final class JournalCodec {
 	int readHeader(byte[] line, int length) {
 		String format = null;
 		Integer version = null;
-		try (JsonParser parser = this.mapper.createParser(line, 0, length)) {
+		try (JsonParser parser = this.json.createParser(ObjectReadContext.empty(), line, 0, length)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				throw new IllegalArgumentException("its first line is not a journal header");
 			}
@@ -264,7 +267,7 @@ final class JournalCodec {
 	/** Decode a record with the JSON parser, whatever its layout; for tests, and for what the fast path leaves. */
 	Object readAnyJson(byte[] line, int length, String payloadStandIn,
 			java.util.function.UnaryOperator<String> shared) {
-		try (JsonParser parser = this.mapper.createParser(line, 9, length - 9)) {
+		try (JsonParser parser = this.json.createParser(ObjectReadContext.empty(), line, 9, length - 9)) {
 			expect(parser.nextToken(), JsonToken.START_OBJECT);
 			String type = null;
 			Object result = null;
