@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -83,6 +84,8 @@ public final class FileStoreBenchmark {
 		}
 		System.out.printf("%-44s %12d MB  (with %,d pending open; max heap %d MB)%n", "heap used", used >> 20, large,
 				Runtime.getRuntime().maxMemory() >> 20);
+		System.out.printf("%-44s %12.2f s   (the same journal; target <= 5 s)%n", "reopen, in a fresh JVM",
+				reopenInFreshJvm(reopen));
 
 		// A crash during an append: the last record reached the disk only in part.
 		try (FileChannel journal = FileChannel.open(reopen.resolve("outbox.journal"), StandardOpenOption.APPEND)) {
@@ -118,6 +121,50 @@ public final class FileStoreBenchmark {
 					"reopen, just short of compaction", secondsToOpen, store.stats().backlog(),
 					store.recovery().recordsRead(), Files.size(reopen.resolve("outbox.journal")) >> 20);
 		}
+		System.out.printf("%-44s %12.2f s   (the same journal; target <= 5 s)%n",
+				"reopen, just short of compaction, fresh JVM", reopenInFreshJvm(reopen));
+	}
+
+	/**
+	 * Open a store in a JVM of its own, with this one's options, as a restarted application does: nothing of the
+	 * store is loaded or compiled yet, and the compiler works beside the reading. The rows above open in a JVM that
+	 * the earlier rows have warmed up.
+	 * @return seconds from the call to open until it returned, measured in that JVM
+	 */
+	private static double reopenInFreshJvm(Path directory) throws IOException, InterruptedException {
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"), OpenOnce.class.getName(),
+				directory.toString()));
+		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		if (child.waitFor() != 0) {
+			throw new IllegalStateException("The JVM that opened " + directory + " failed:\n" + output);
+		}
+		return output.lines()
+			.filter((line) -> line.startsWith(OpenOnce.SECONDS))
+			.mapToDouble((line) -> Double.parseDouble(line.substring(OpenOnce.SECONDS.length())))
+			.findFirst()
+			.orElseThrow(() -> new IllegalStateException("No time in the output of the JVM that opened " + directory
+					+ ":\n" + output));
+	}
+
+	/** Opens the store in the directory given and prints how long that took. */
+	public static final class OpenOnce {
+
+		static final String SECONDS = "seconds to open: ";
+
+		private OpenOnce() {
+		}
+
+		public static void main(String[] args) {
+			long start = System.nanoTime();
+			try (FileOutboxStore store = FileOutboxStore.open(Path.of(args[0]))) {
+				System.out.println(SECONDS + (System.nanoTime() - start) / 1e9);
+			}
+		}
+
 	}
 
 	private static void reopenDamaged(Path directory, String name) throws IOException {
