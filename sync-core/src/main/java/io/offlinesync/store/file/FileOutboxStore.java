@@ -433,13 +433,14 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					+ " intact records; the journal as found is kept in " + damagedCopy);
 		}
 		this.recovery = new RecoveryReport(read, dropped, damagedCopy);
+		if (read > 2 * (long) index().size() + this.compactionSlack) {
+			// The rewrite copies only the live operations' records: clearing the damage first would be wasted.
+			rewriteOnOpen();
+			return;
+		}
 		this.channel = this.opener.open(this.journal, StandardOpenOption.READ, StandardOpenOption.WRITE);
 		if (!dropped.isEmpty()) {
 			recordsEnd = clearDamage(dropped, torn, recordsEnd);
-		}
-		if (read > 2 * (long) index().size() + this.compactionSlack) {
-			rewriteOnOpen();
-			return;
 		}
 		this.size = recordsEnd;
 		this.allocated = this.channel.size();
