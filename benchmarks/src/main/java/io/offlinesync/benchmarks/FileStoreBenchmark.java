@@ -22,7 +22,8 @@ import io.offlinesync.store.file.FileOutboxStore;
 
 /**
  * The file store against the disk's own fsync rate, measured in the same run. 256-byte payloads, fsync on.
- * Arguments: [seconds per measurement, default 5] [operations for the scaling and reopen runs, default 1000000].
+ * Arguments: [seconds per measurement, default 5] [operations for the scaling, reopen and compaction runs, default
+ * 1000000].
  */
 public final class FileStoreBenchmark {
 
@@ -128,6 +129,13 @@ public final class FileStoreBenchmark {
 		}
 		System.out.printf("%-44s %12.2f s   (the same journal; target <= 5 s)%n",
 				"reopen, just short of compaction, fresh JVM", reopenInFreshJvm(reopen));
+
+		CompactionStall.Result compaction = CompactionStall.measure(reopen, 8, PAYLOAD);
+		System.out.printf("%-44s %12.1f ms  longest wait (%s; compaction %.1f s)%n",
+				"enqueue, 8 threads, during compaction", compaction.during().longest(), compaction.during(),
+				compaction.seconds());
+		System.out.printf("%-44s %12.1f ms  longest wait (%s)%n", "enqueue, 8 threads, after it",
+				compaction.after().longest(), compaction.after());
 	}
 
 	/**

@@ -38,6 +38,23 @@ final class PayloadPositions {
 		this.slots = new long[Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1];
 	}
 
+	private PayloadPositions(PayloadPositions original) {
+		int chunks = chunkOf(original.size + CHUNK - 1);
+		this.ids = original.ids.clone();
+		this.positions = original.positions.clone();
+		for (int chunk = 0; chunk < chunks; chunk++) {
+			this.ids[chunk] = original.ids[chunk].clone();
+			this.positions[chunk] = original.positions[chunk].clone();
+		}
+		this.size = original.size;
+		this.slots = original.slots.clone();
+	}
+
+	/** @return a map with the same entries that changes to this one do not reach */
+	PayloadPositions copy() {
+		return new PayloadPositions(this);
+	}
+
 	/**
 	 * @param id an operation id
 	 * @return the offset of a record of it, or -1

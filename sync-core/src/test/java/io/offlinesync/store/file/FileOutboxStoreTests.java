@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
@@ -380,6 +383,91 @@ class FileOutboxStoreTests {
 			assertThat(reopened.recovery().isClean()).isTrue();
 			assertThat(contents(reopened)).containsExactlyElementsOf(inMemory);
 			assertThat(Files.exists(this.directory.resolve(FileOutboxStore.JOURNAL + ".tmp"))).isFalse();
+		}
+	}
+
+	@Test
+	void recordsAppendedDuringACompactionAreCopiedWithoutHoldingUpWriters() throws Exception {
+		CountDownLatch compactionStarted = new CountDownLatch(1);
+		CountDownLatch letCompactionWrite = new CountDownLatch(1);
+		CountDownLatch catchingUp = new CountDownLatch(1);
+		CountDownLatch letCatchUpGoOn = new CountDownLatch(1);
+		AtomicBoolean armed = new AtomicBoolean();
+		// The compaction is held when it starts, and again in the first force of its file after copying records
+		// appended meanwhile (the live ones here are far less than it writes between forces).
+		FileOutboxStore.ChannelOpener heldCompaction = (path, options) -> {
+			FileChannel channel = FileChannel.open(path, options);
+			if (!path.getFileName().toString().endsWith(".tmp") || !List.of(options).contains(StandardOpenOption.CREATE)
+					|| !armed.getAndSet(false)) {
+				return channel;
+			}
+			compactionStarted.countDown();
+			await(letCompactionWrite);
+			return new ForwardingFileChannel(channel) {
+
+				@Override
+				public void force(boolean metaData) throws IOException {
+					if (!metaData && catchingUp.getCount() > 0) {
+						catchingUp.countDown();
+						await(letCatchUpGoOn);
+					}
+					super.force(metaData);
+				}
+
+			};
+		};
+		Map<String, String> payloads = new LinkedHashMap<>();
+		ExecutorService writer = Executors.newSingleThreadExecutor();
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
+			Outbox outbox = outboxOn(store);
+			armed.set(true);
+			for (int i = 0; i < 20; i++) {
+				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
+			}
+			assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
+
+			// More than the compaction copies under the store's monitor: it copies them first, without it.
+			List<NewOperation> batch = new ArrayList<>();
+			for (int i = 0; i < 400; i++) {
+				batch.add(NewOperation.of("http.post", "/b", "{\"n\":" + i + ",\"text\":\"" + "x".repeat(1_000) + "\"}"));
+			}
+			outbox.enqueueAll(batch).forEach((operation) -> payloads.put(operation.id(), operation.payload()));
+			Operation claimed = outbox.claim(payloads.keySet().iterator().next());
+			letCompactionWrite.countDown();
+			assertThat(catchingUp.await(10, TimeUnit.SECONDS)).as("records appended meanwhile being copied").isTrue();
+
+			Operation meanwhile = writer.submit(() -> outbox.enqueue("http.post", "/c", "while catching up"))
+				.get(10, TimeUnit.SECONDS);
+			payloads.put(meanwhile.id(), meanwhile.payload());
+			int linesBeforeTheSwitch = recordLines(this.directory).size();
+			letCatchUpGoOn.countDown();
+			store.awaitCompaction();
+
+			assertThat(recordLines(this.directory).size()).as("compacted").isLessThan(linesBeforeTheSwitch);
+			assertThat(store.find(claimed.id())).contains(claimed);
+			// Read back from where the compacted journal holds them, not from memory.
+			store.forgetRecentPayloads();
+			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
+		}
+		finally {
+			letCompactionWrite.countDown();
+			letCatchUpGoOn.countDown();
+			writer.shutdownNow();
+		}
+		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
+			assertThat(reopened.recovery().isClean()).isTrue();
+			assertThat(reopened.stats().backlog()).isEqualTo(payloads.size());
+			payloads.forEach((id, payload) -> assertThat(reopened.find(id).orElseThrow().payload()).isEqualTo(payload));
+		}
+	}
+
+	private static void await(CountDownLatch latch) throws InterruptedIOException {
+		try {
+			latch.await(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			throw new InterruptedIOException();
 		}
 	}
 
