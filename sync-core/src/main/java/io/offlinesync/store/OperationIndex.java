@@ -31,9 +31,10 @@ import io.offlinesync.OutboxStats;
  *
  * <p>Claimable operations that may go next ("heads": no ordering key, or the oldest active operation of their key)
  * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, ordered by id, which is the
- * order they are claimed in. Operations without an ordering key that arrive in due-time order, as enqueued ones do,
- * are appended to {@code scheduledInOrder} instead of inserted into the tree: a new operation then costs one tree node
- * fewer, for the index and for the garbage collector that copies it.
+ * order they are claimed in. Operations without an ordering key that arrive in due-time and id order, as enqueued
+ * ones do, are appended to {@code scheduledInOrder} instead of inserted into the tree: a new operation then costs one
+ * tree node fewer, for the index and for the garbage collector that copies it. Being in id order too, they move to
+ * {@code due} only as a claim needs them, however many have come due since the last claim.
  *
  * <p>The oldest active operation, which {@link #stats()} reports, is found by walking forward by id from the last one
  * found: each operation that left the active statuses since is passed over once (again only if an operator's retry
@@ -71,10 +72,11 @@ public final class OperationIndex {
 
 	private final Map<String, TreeSet<String>> activeByOrderingKey = new HashMap<>();
 
-	private final TreeSet<Operation> scheduled = new TreeSet<>(BY_NEXT_ATTEMPT);
+	private TreeSet<Operation> scheduled = new TreeSet<>(BY_NEXT_ATTEMPT);
 
 	/**
-	 * Scheduled operations without an ordering key, each after the one before it in {@link #BY_NEXT_ATTEMPT} order.
+	 * Scheduled operations without an ordering key, each after the one before it both in {@link #BY_NEXT_ATTEMPT}
+	 * order and by id.
 	 * An operation that changes or leaves is not looked for here: its entry stays, stale, until it is polled or
 	 * enough are stale to drop them all at once. An entry is current while the index holds that very instance
 	 * (every change makes a new one), whose status was then claimable.
@@ -137,9 +139,9 @@ public final class OperationIndex {
 
 	/**
 	 * Fill an empty index at once, as opening a store does with up to millions of operations: the trees are built
-	 * from sorted runs in linear time, and the operations waiting to be claimed are sorted once and queued in due
-	 * order, instead of each being inserted into a tree. The outcome is that of {@link #put} for each operation, in
-	 * any order.
+	 * from sorted runs in linear time, and the operations waiting to be claimed are sorted once by due time and queued
+	 * as far as their ids ascend too (the others, such as retries, go into a tree built the same way), instead of each
+	 * being inserted into a tree. The outcome is that of {@link #put} for each operation, in any order.
 	 * @param operations operations with distinct ids, best in id order (as an outbox makes them)
 	 * @throws IllegalStateException if the index is not empty
 	 * @throws IllegalArgumentException if an id is given twice
@@ -167,6 +169,7 @@ public final class OperationIndex {
 			}
 		}
 		List<Operation> inOrder = new ArrayList<>();
+		List<Operation> waiting = new ArrayList<>();
 		List<Operation> claimed = new ArrayList<>();
 		List<Operation> delivered = new ArrayList<>();
 		for (Operation operation : inIdOrder) {
@@ -177,7 +180,7 @@ public final class OperationIndex {
 						inOrder.add(operation);
 					}
 					else if (isHead(operation)) {
-						this.scheduled.add(operation);
+						waiting.add(operation);
 					}
 				}
 				case IN_FLIGHT -> claimed.add(operation);
@@ -187,7 +190,15 @@ public final class OperationIndex {
 			}
 		}
 		inOrder.sort(BY_NEXT_ATTEMPT);
-		this.scheduledInOrder.addAll(inOrder);
+		for (Operation operation : inOrder) {
+			if (fitsInOrder(operation)) {
+				this.scheduledInOrder.addLast(operation);
+			}
+			else {
+				waiting.add(operation);
+			}
+		}
+		this.scheduled = sortedSet(waiting, BY_NEXT_ATTEMPT);
 		this.inFlight = sortedSet(claimed, BY_UPDATED);
 		this.done = sortedSet(delivered, BY_UPDATED);
 	}
@@ -250,10 +261,15 @@ public final class OperationIndex {
 		while (!this.scheduled.isEmpty() && !this.scheduled.first().nextAttemptAt().isAfter(now)) {
 			this.due.add(this.scheduled.pollFirst().id());
 		}
-		while (!this.scheduledInOrder.isEmpty() && !this.scheduledInOrder.peekFirst().nextAttemptAt().isAfter(now)) {
+		// The first `limit` due operations of scheduledInOrder have smaller ids than any it holds after them, so no more
+		// need to move: after a long time without a claim, the others would hold up every writer while they move.
+		int moved = 0;
+		while (moved < limit && !this.scheduledInOrder.isEmpty()
+				&& !this.scheduledInOrder.peekFirst().nextAttemptAt().isAfter(now)) {
 			Operation operation = this.scheduledInOrder.pollFirst();
 			if (isCurrent(operation)) {
 				this.due.add(operation.id());
+				moved++;
 			}
 			else if (this.staleInOrder > 0) {
 				this.staleInOrder--;
@@ -420,12 +436,19 @@ public final class OperationIndex {
 		if (!operation.status().isClaimable()) {
 			return;
 		}
-		Operation last = this.scheduledInOrder.peekLast();
-		if (operation.orderingKey() != null || (last != null && BY_NEXT_ATTEMPT.compare(last, operation) >= 0)) {
-			this.scheduled.add(operation);
-			return;
+		if (operation.orderingKey() == null && fitsInOrder(operation)) {
+			this.scheduledInOrder.addLast(operation);
 		}
-		this.scheduledInOrder.addLast(operation);
+		else {
+			this.scheduled.add(operation);
+		}
+	}
+
+	/** Whether an operation without an ordering key may go after every one in {@code scheduledInOrder}. */
+	private boolean fitsInOrder(Operation operation) {
+		Operation last = this.scheduledInOrder.peekLast();
+		return last == null
+				|| (BY_NEXT_ATTEMPT.compare(last, operation) < 0 && last.id().compareTo(operation.id()) < 0);
 	}
 
 	private boolean isCurrent(Operation operation) {

@@ -202,6 +202,60 @@ class OperationIndexTests {
 		assertThat(ids(index.dueCandidates(at(10), 10))).containsExactly(id(1));
 	}
 
+	/**
+	 * A claim after a long time without one (an outage, a restart) finds many operations due; only as many as it can
+	 * take move out of the queue, under the lock that every writer waits for, and the rest follow claim by claim.
+	 */
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void aClaimMovesOnlyAsManyDueOperationsAsItTakes(boolean filledAtOnce) {
+		List<Operation> operations = new ArrayList<>();
+		for (int i = 0; i < 10_000; i++) {
+			operations.add(operation(id(i), null, OperationStatus.PENDING, i));
+		}
+		OperationIndex index = new OperationIndex();
+		if (filledAtOnce) {
+			index.putAll(operations);
+		}
+		else {
+			operations.forEach(index::put);
+		}
+		assertThat(ids(index.dueCandidates(at(20_000), 10))).isEqualTo(ids(operations.subList(0, 10)));
+		assertThat(index.scheduledInOrderSize()).isEqualTo(9_990);
+		operations.subList(0, 10).forEach((taken) -> index.put(operation(taken.id(), null, OperationStatus.DONE, 0)));
+		assertThat(ids(index.dueCandidates(at(20_000), 10))).isEqualTo(ids(operations.subList(10, 20)));
+		assertThat(index.scheduledInOrderSize()).isEqualTo(9_980);
+	}
+
+	/** An operation retried later than newer ones come due is still claimed in id order among the due ones. */
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void aRetriedOperationIsClaimedInIdOrderWhenClaimsTakeFewAtATime(boolean filledAtOnce) {
+		List<Operation> operations = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			operations.add(operation(id(i), null, OperationStatus.PENDING, i));
+		}
+		operations.add(operation(id(50), null, OperationStatus.FAILED, 150));
+		for (int i = 100; i < 200; i++) {
+			operations.add(operation(id(i), null, OperationStatus.PENDING, i + 100));
+		}
+		OperationIndex index = new OperationIndex();
+		if (filledAtOnce) {
+			operations.remove(50);
+			index.putAll(operations);
+		}
+		else {
+			operations.forEach(index::put);
+		}
+		List<String> claimed = new ArrayList<>();
+		List<Operation> taken;
+		while (!(taken = index.dueCandidates(at(1_000), 10)).isEmpty()) {
+			taken.forEach((operation) -> index.put(operation(operation.id(), null, OperationStatus.DONE, 0)));
+			claimed.addAll(ids(taken));
+		}
+		assertThat(claimed).hasSize(200).isSorted();
+	}
+
 	/** The other sweep is polling: a store whose operations only ever change by id must not keep their old states. */
 	@Test
 	void staleStatesAreDroppedWithoutAClaim() {
