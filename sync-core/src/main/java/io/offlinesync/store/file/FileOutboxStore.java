@@ -1184,7 +1184,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			}
 			// Only copies are made under the monitor; the payloads' positions are looked up on the compactor's thread.
 			List<Operation> live = new ArrayList<>(index().all());
-			Snapshot snapshot = new Snapshot(live, this.positions.copy(), this.channel, this.size, this.records,
+			Snapshot snapshot = new Snapshot(live, this.positions.entries(), this.channel, this.size, this.records,
 					this.rollbacks);
 			this.compactor = new Thread(() -> compactInBackground(snapshot), "offline-sync-compactor");
 			this.compactor.setDaemon(true);
@@ -1644,8 +1644,48 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		return at;
 	}
 
+	/**
+	 * Where the payload of each live operation can be read, from the entries of the payload-position map. Both are in
+	 * id order when ids only grow, as an outbox makes them, so each entry is first looked for right after the last
+	 * one found, and searched for only if it is not there (or not live any more).
+	 */
+	private static long[] payloadPositions(List<Operation> live, PayloadPositions.Entries entries) {
+		long[] at = new long[live.size()];
+		Arrays.fill(at, -1);
+		int next = 0;
+		for (int entry = 0; entry < entries.ids().length; entry++) {
+			String id = entries.ids()[entry];
+			int found = (next < live.size() && live.get(next).id().equals(id)) ? next : indexOf(live, id);
+			if (found >= 0) {
+				at[found] = entries.positions()[entry];
+				next = found + 1;
+			}
+		}
+		return at;
+	}
+
+	/** @return where the operation with the id is in a list in id order, or -1 */
+	private static int indexOf(List<Operation> inIdOrder, String id) {
+		int low = 0;
+		int high = inIdOrder.size() - 1;
+		while (low <= high) {
+			int middle = (low + high) >>> 1;
+			int order = inIdOrder.get(middle).id().compareTo(id);
+			if (order == 0) {
+				return middle;
+			}
+			if (order < 0) {
+				low = middle + 1;
+			}
+			else {
+				high = middle - 1;
+			}
+		}
+		return -1;
+	}
+
 	private static PayloadPositions positionsAt(List<Operation> live, long[] positions) {
-		PayloadPositions map = new PayloadPositions();
+		PayloadPositions map = new PayloadPositions(live.size());
 		for (int i = 0; i < positions.length; i++) {
 			map.put(live.get(i).id(), positions[i]);
 		}
@@ -1773,10 +1813,10 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/**
-	 * What a background compaction writes: the live operations, a copy of where their payloads are, and the journal's
-	 * length and records then.
+	 * What a background compaction writes: the live operations in id order, where payloads were then, and the
+	 * journal's length and records.
 	 */
-	private record Snapshot(List<Operation> live, PayloadPositions positions, FileChannel source, long size,
+	private record Snapshot(List<Operation> live, PayloadPositions.Entries positions, FileChannel source, long size,
 			long records, long rollbacks) {
 	}
 

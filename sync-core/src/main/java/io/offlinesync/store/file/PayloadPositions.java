@@ -38,21 +38,16 @@ final class PayloadPositions {
 		this.slots = new long[Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1];
 	}
 
-	private PayloadPositions(PayloadPositions original) {
-		int chunks = chunkOf(original.size + CHUNK - 1);
-		this.ids = original.ids.clone();
-		this.positions = original.positions.clone();
-		for (int chunk = 0; chunk < chunks; chunk++) {
-			this.ids[chunk] = original.ids[chunk].clone();
-			this.positions[chunk] = original.positions[chunk].clone();
+	/** @return the entries as they are now, in the order they were added, which later changes do not reach */
+	Entries entries() {
+		String[] entryIds = new String[this.size];
+		long[] entryPositions = new long[this.size];
+		for (int chunk = 0; chunk * CHUNK < this.size; chunk++) {
+			int length = Math.min(CHUNK, this.size - chunk * CHUNK);
+			System.arraycopy(this.ids[chunk], 0, entryIds, chunk * CHUNK, length);
+			System.arraycopy(this.positions[chunk], 0, entryPositions, chunk * CHUNK, length);
 		}
-		this.size = original.size;
-		this.slots = original.slots.clone();
-	}
-
-	/** @return a map with the same entries that changes to this one do not reach */
-	PayloadPositions copy() {
-		return new PayloadPositions(this);
+		return new Entries(entryIds, entryPositions);
 	}
 
 	/**
@@ -187,6 +182,10 @@ final class PayloadPositions {
 	 */
 	private static int home(int hash, int tableLength) {
 		return (int) ((hash * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(tableLength)));
+	}
+
+	/** Ids and their positions, entry by entry, without the table that finds them. */
+	record Entries(String[] ids, long[] positions) {
 	}
 
 }
