@@ -1,7 +1,9 @@
 package io.offlinesync.store.file;
 
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.offlinesync.Operation;
 import io.offlinesync.Outbox;
@@ -10,7 +12,9 @@ import io.offlinesync.StoreLockedException;
 /**
  * The child process of the tests with a real process. {@code enqueue DIR THREADS RUN}: enqueue from several threads
  * for ever (the first thread in batches of 150 large operations) and print {@code ACK <id> <payload>} for each
- * operation once its call returns, until killed. {@code open DIR}: try to
+ * operation once its call returns, until killed. {@code churn DIR THREADS RUN}: the same, on a store that compacts
+ * after 100 superseded records, while one more thread claims operations and puts them back, again and again, so that
+ * the store compacts often; it prints {@code COMPACTING} each time it sees a compaction begin. {@code open DIR}: try to
  * open the store and exit 3 if it is locked. {@code fill DIR THREADS}: enqueue from several threads until writes
  * fail (the parent limits the file size), printing {@code ACK <id> <payload>} and {@code FAIL <message>}, then
  * {@code STORED <count>} for what the open store holds, and close it.
@@ -39,10 +43,16 @@ public final class CrashChild {
 		}
 		String run = args[3];
 		PrintStream out = System.out;
-		FileOutboxStore store = FileOutboxStore.open(directory);
+		boolean churn = args[0].equals("churn");
+		FileOutboxStore store = churn
+				? FileOutboxStore.open(directory, new FileOutboxStore.Settings(true, 100, FileChannel::open))
+				: FileOutboxStore.open(directory);
 		Outbox outbox = new Outbox(store);
 		out.println("READY");
 		out.flush();
+		if (churn) {
+			new Thread(() -> churn(outbox, out)).start();
+		}
 		for (int t = 0; t < threads; t++) {
 			int thread = t;
 			Thread writer = new Thread(() -> {
@@ -70,6 +80,25 @@ public final class CrashChild {
 				}
 			});
 			writer.start();
+		}
+	}
+
+	private static void churn(Outbox outbox, PrintStream out) {
+		boolean compacting = false;
+		while (true) {
+			outbox.claimReady(5_000);
+			outbox.requeueStale(Duration.ZERO);
+			boolean compactingNow = Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.anyMatch((thread) -> thread.getName().equals("offline-sync-compactor"));
+			if (compactingNow && !compacting) {
+				synchronized (out) {
+					out.println("COMPACTING");
+					out.flush();
+				}
+			}
+			compacting = compactingNow;
 		}
 	}
 

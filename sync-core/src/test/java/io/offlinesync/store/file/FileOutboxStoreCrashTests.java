@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,22 +45,45 @@ class FileOutboxStoreCrashTests {
 		Random random = new Random(20261124L);
 		Map<String, String> acknowledged = new HashMap<>();
 		for (int cycle = 0; cycle < CYCLES; cycle++) {
-			int killAfter = 1 + random.nextInt(400);
-			Map<String, String> acks = runChildAndKill("run" + cycle, 4, killAfter);
-			assertThat(acks.size()).isGreaterThanOrEqualTo(killAfter);
-			acknowledged.putAll(acks);
-			try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
-				List<Operation> stored = store.list(Set.of(), null, Integer.MAX_VALUE);
-				Map<String, String> payloadById = new HashMap<>();
-				stored.forEach((operation) -> payloadById.put(operation.id(), operation.payload()));
-				assertThat(payloadById).as("cycle %d (killed after %d acks)", cycle, killAfter)
-					.containsAllEntriesOf(acknowledged);
-				assertThat(stored.stream().map(Operation::payload).distinct().count()).isEqualTo(stored.size());
-				assertThat(store.recovery().dropped()).as("only a torn last record may be dropped").hasSizeLessThan(2);
-			}
+			acknowledged.putAll(runChildAndKill("enqueue", "run" + cycle, 1 + random.nextInt(400), -1));
+			assertSurvived(acknowledged, cycle);
 		}
 		assertThat(acknowledged.values()).as("operations of acknowledged batches")
 			.anyMatch((payload) -> payload.length() > 500);
+	}
+
+	/**
+	 * The same with compactions going on: another thread of the child claims operations and puts them back until the
+	 * journal is compacted, again and again. Every other child is killed once it has begun a compaction and printed a
+	 * random number of acknowledgements more, so that kills land while the compacted file is written, copied and put
+	 * in place.
+	 */
+	@Test
+	void everyAcknowledgedEnqueueSurvivesKillDashNineDuringCompactions() throws Exception {
+		Random random = new Random(20261126L);
+		Map<String, String> acknowledged = new HashMap<>();
+		Path compactedFile = this.directory.resolve(FileOutboxStore.JOURNAL + ".tmp");
+		int killedWhileCompacting = 0;
+		for (int cycle = 0; cycle < CYCLES; cycle++) {
+			int acksAfterCompaction = (cycle % 2 == 1) ? random.nextInt(200) : -1;
+			acknowledged.putAll(runChildAndKill("churn", "run" + cycle, 1 + random.nextInt(400), acksAfterCompaction));
+			killedWhileCompacting += Files.exists(compactedFile) ? 1 : 0;
+			assertSurvived(acknowledged, cycle);
+			assertThat(compactedFile).as("the file of a compaction cut short, after opening").doesNotExist();
+		}
+		// Observed: the kill of every child told to wait for a compaction left its file behind.
+		assertThat(killedWhileCompacting).as("kills that cut a compaction short").isPositive();
+	}
+
+	private void assertSurvived(Map<String, String> acknowledged, int cycle) {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			List<Operation> stored = store.list(Set.of(), null, Integer.MAX_VALUE);
+			Map<String, String> payloadById = new HashMap<>();
+			stored.forEach((operation) -> payloadById.put(operation.id(), operation.payload()));
+			assertThat(payloadById).as("cycle %d", cycle).containsAllEntriesOf(acknowledged);
+			assertThat(stored.stream().map(Operation::payload).distinct().count()).isEqualTo(stored.size());
+			assertThat(store.recovery().dropped()).as("only a torn last record may be dropped").hasSizeLessThan(2);
+		}
 	}
 
 	@Test
@@ -75,11 +101,18 @@ class FileOutboxStoreCrashTests {
 		assertThat(child.exitValue()).isZero();
 	}
 
-	private Map<String, String> runChildAndKill(String run, int threads, int killAfter) throws Exception {
-		Process child = childJvm("enqueue", this.directory.toString(), String.valueOf(threads), run)
+	/**
+	 * Run a child with 4 writing threads and kill it once it has acknowledged {@code killAfter} enqueues and, unless
+	 * {@code acksAfterCompaction} is negative, that many more after it printed that a compaction began.
+	 * @return what it acknowledged
+	 */
+	private Map<String, String> runChildAndKill(String mode, String run, int killAfter, int acksAfterCompaction)
+			throws Exception {
+		Process child = childJvm(mode, this.directory.toString(), "4", run)
 			.redirectError(ProcessBuilder.Redirect.DISCARD)
 			.start();
 		Map<String, String> acks = new ConcurrentHashMap<>();
+		AtomicInteger acksWhenCompacting = new AtomicInteger(-1);
 		AtomicBoolean killed = new AtomicBoolean();
 		Thread reader = new Thread(() -> {
 			try (BufferedReader lines = new BufferedReader(
@@ -92,6 +125,9 @@ class FileOutboxStoreCrashTests {
 							acks.put(parts[1], parts[2]);
 						}
 					}
+					else if (line.equals("COMPACTING")) {
+						acksWhenCompacting.compareAndSet(-1, acks.size());
+					}
 				}
 			}
 			catch (IOException ex) {
@@ -100,7 +136,15 @@ class FileOutboxStoreCrashTests {
 		});
 		reader.start();
 		try {
-			await().atMost(Duration.ofSeconds(60)).until(() -> acks.size() >= killAfter || !child.isAlive());
+			IntSupplier acksToWaitFor = () -> {
+				if (acksAfterCompaction < 0) {
+					return killAfter;
+				}
+				int compacting = acksWhenCompacting.get();
+				return (compacting < 0) ? Integer.MAX_VALUE : Math.max(killAfter, compacting + acksAfterCompaction);
+			};
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> !child.isAlive() || acks.size() >= acksToWaitFor.getAsInt());
 			assertThat(child.isAlive()).as("child still running before the kill").isTrue();
 			killed.set(true);
 			// destroyForcibly is SIGKILL on Linux: no shutdown hooks, no finally blocks, no flush.
@@ -113,6 +157,7 @@ class FileOutboxStoreCrashTests {
 				child.destroyForcibly();
 			}
 		}
+		assertThat(acks.size()).isGreaterThanOrEqualTo(killAfter);
 		// Only what the child printed in full counts as acknowledged.
 		return new HashMap<>(acks);
 	}
