@@ -869,14 +869,6 @@ final class JournalCodec {
 			this.bytes[this.length++] = '\n';
 		}
 
-		/** Append a record line as it was read, checksum and all, and its line feed. */
-		void line(byte[] line, int length) {
-			ensure(length + 1);
-			System.arraycopy(line, 0, this.bytes, this.length, length);
-			this.length += length;
-			this.bytes[this.length++] = '\n';
-		}
-
 		/** Append bytes known to be a fixed part of a record. */
 		Buffer literal(byte[] literal) {
 			ensure(literal.length);

@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,29 @@ class FileOutboxStoreCrashTests {
 
 	@TempDir
 	Path directory;
+
+	/** Where a child's standard error goes, the last one's only; shown if a child dies before it is killed. */
+	private Path childErrors;
+
+	@BeforeEach
+	void createChildErrors() throws IOException {
+		this.childErrors = Files.createTempFile("crash-child", ".err");
+	}
+
+	@AfterEach
+	void deleteChildErrors() throws IOException {
+		Files.deleteIfExists(this.childErrors);
+	}
+
+	private String childErrors() {
+		try {
+			String errors = Files.readString(this.childErrors);
+			return errors.substring(Math.max(0, errors.length() - 4_000));
+		}
+		catch (IOException ex) {
+			return "(unreadable: " + ex + ")";
+		}
+	}
 
 	@Test
 	void everyAcknowledgedEnqueueSurvivesKillDashNine() throws Exception {
@@ -109,7 +134,7 @@ class FileOutboxStoreCrashTests {
 	private Map<String, String> runChildAndKill(String mode, String run, int killAfter, int acksAfterCompaction)
 			throws Exception {
 		Process child = childJvm(mode, this.directory.toString(), "4", run)
-			.redirectError(ProcessBuilder.Redirect.DISCARD)
+			.redirectError(this.childErrors.toFile())
 			.start();
 		Map<String, String> acks = new ConcurrentHashMap<>();
 		AtomicInteger acksWhenCompacting = new AtomicInteger(-1);
@@ -145,7 +170,8 @@ class FileOutboxStoreCrashTests {
 			};
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> !child.isAlive() || acks.size() >= acksToWaitFor.getAsInt());
-			assertThat(child.isAlive()).as("child still running before the kill").isTrue();
+			assertThat(child.isAlive()).as(() -> "child still running before the kill; it wrote:\n" + childErrors())
+				.isTrue();
 			killed.set(true);
 			// destroyForcibly is SIGKILL on Linux: no shutdown hooks, no finally blocks, no flush.
 			child.destroyForcibly();
