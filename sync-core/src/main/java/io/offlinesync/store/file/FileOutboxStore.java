@@ -451,7 +451,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		this.records = read;
 		// A journal that has outgrown its live records, as one left by a process stopped during a compaction, is
 		// compacted in the background like after any change: rewriting a million records here held opening up for
-		// 8 to 9 seconds.
+		// 8 to 10 seconds.
 		afterChange();
 	}
 
