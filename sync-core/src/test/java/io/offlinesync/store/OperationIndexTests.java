@@ -213,13 +213,7 @@ class OperationIndexTests {
 		for (int i = 0; i < 10_000; i++) {
 			operations.add(operation(id(i), null, OperationStatus.PENDING, i));
 		}
-		OperationIndex index = new OperationIndex();
-		if (filledAtOnce) {
-			index.putAll(operations);
-		}
-		else {
-			operations.forEach(index::put);
-		}
+		OperationIndex index = filled(operations, filledAtOnce);
 		assertThat(ids(index.dueCandidates(at(20_000), 10))).isEqualTo(ids(operations.subList(0, 10)));
 		assertThat(index.scheduledInOrderSize()).isEqualTo(9_990);
 		operations.subList(0, 10).forEach((taken) -> index.put(operation(taken.id(), null, OperationStatus.DONE, 0)));
@@ -239,14 +233,11 @@ class OperationIndexTests {
 		for (int i = 100; i < 200; i++) {
 			operations.add(operation(id(i), null, OperationStatus.PENDING, i + 100));
 		}
-		OperationIndex index = new OperationIndex();
 		if (filledAtOnce) {
+			// Only the latest state of each operation.
 			operations.remove(50);
-			index.putAll(operations);
 		}
-		else {
-			operations.forEach(index::put);
-		}
+		OperationIndex index = filled(operations, filledAtOnce);
 		List<String> claimed = new ArrayList<>();
 		List<Operation> taken;
 		while (!(taken = index.dueCandidates(at(1_000), 10)).isEmpty()) {
@@ -254,6 +245,18 @@ class OperationIndexTests {
 			claimed.addAll(ids(taken));
 		}
 		assertThat(claimed).hasSize(200).isSorted();
+	}
+
+	/** @return an index holding the operations, put one by one or filled at once */
+	private static OperationIndex filled(List<Operation> operations, boolean atOnce) {
+		OperationIndex index = new OperationIndex();
+		if (atOnce) {
+			index.putAll(operations);
+		}
+		else {
+			operations.forEach(index::put);
+		}
+		return index;
 	}
 
 	/** The other sweep is polling: a store whose operations only ever change by id must not keep their old states. */

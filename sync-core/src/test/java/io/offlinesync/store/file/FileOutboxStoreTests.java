@@ -359,11 +359,7 @@ class FileOutboxStoreTests {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
 				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
 			Outbox outbox = outboxOn(store);
-			armed.set(true);
-			for (int i = 0; i < 20; i++) {
-				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
-			}
-			assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
+			startCompaction(outbox, armed, compactionStarted);
 			assertThat(compacting.get()).as("compacting thread").isNotSameAs(Thread.currentThread());
 			long linesWhileCompacting = recordLines(this.directory).size();
 
@@ -423,11 +419,7 @@ class FileOutboxStoreTests {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
 				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
 			Outbox outbox = outboxOn(store);
-			armed.set(true);
-			for (int i = 0; i < 20; i++) {
-				outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
-			}
-			assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
+			startCompaction(outbox, armed, compactionStarted);
 
 			// More than the compaction copies under the store's monitor: it copies them first, without it.
 			List<NewOperation> batch = new ArrayList<>();
@@ -462,6 +454,19 @@ class FileOutboxStoreTests {
 			assertThat(reopened.stats().backlog()).isEqualTo(payloads.size());
 			payloads.forEach((id, payload) -> assertThat(reopened.find(id).orElseThrow().payload()).isEqualTo(payload));
 		}
+	}
+
+	/**
+	 * Arm the test's channel opener and have a store whose compaction slack is 10 begin a compaction: 20 operations
+	 * enqueued, claimed and delivered.
+	 */
+	private static void startCompaction(Outbox outbox, AtomicBoolean armed, CountDownLatch compactionStarted)
+			throws InterruptedException {
+		armed.set(true);
+		for (int i = 0; i < 20; i++) {
+			outbox.markDone(outbox.claim(outbox.enqueue("http.post", "/a", "op" + i).id()));
+		}
+		assertThat(compactionStarted.await(10, TimeUnit.SECONDS)).as("a compaction began").isTrue();
 	}
 
 	private static void await(CountDownLatch latch) throws InterruptedIOException {
