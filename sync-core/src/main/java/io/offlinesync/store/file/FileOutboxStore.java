@@ -392,32 +392,25 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
 			}
 			checkHeader(lines);
-			// Records are decoded in parallel, a batch of lines at a time, and taken in journal order here.
+			// Records are decoded in parallel, a run of lines at a time, and taken in journal order here.
 			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
 			LatestStates latest = new LatestStates(expectedRecords);
 			try {
-				LineBatch batch = new LineBatch();
-				while (lines.next()) {
-					if (lines.complete() && lines.length() == 0) {
-						continue;
-					}
-					if (!lines.complete()) {
-						torn = new RecoveryReport.DroppedRecord(lines.offset(), lines.length(),
-								"torn last record (no line end)");
-						break;
-					}
-					batch.add(lines);
-					if (batch.isFull()) {
+				// The header's line end was read: it is complete.
+				long position = lines.offset() + lines.length() + 1;
+				while (position < recordsEnd || decoder.hasInFlight()) {
+					if (position < recordsEnd && decoder.hasRoom()) {
+						LineBatch batch = LineBatch.read(in, position, recordsEnd);
+						position = batch.end();
 						decoder.submit(batch);
-						batch = new LineBatch();
-						while (decoder.hasTooManyInFlight()) {
-							read += takeRecords(decoder.next(), latest, dropped);
+					}
+					else {
+						LineBatch batch = decoder.next();
+						read += takeRecords(batch, latest, dropped);
+						if (batch.tornLine() != null) {
+							torn = batch.tornLine();
 						}
 					}
-				}
-				decoder.submit(batch);
-				while (decoder.hasInFlight()) {
-					read += takeRecords(decoder.next(), latest, dropped);
 				}
 				if (torn == null) {
 					torn = tornBeforePadding(in, dropped, recordsEnd);

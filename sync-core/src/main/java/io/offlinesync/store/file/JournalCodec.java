@@ -46,6 +46,15 @@ final class JournalCodec {
 		.map((status) -> bytesOf(",\"status\":\"" + status.name() + "\",\"attempt\":"))
 		.toArray(byte[][]::new);
 
+	private static final byte[] STATUS = bytesOf(",\"status\":");
+
+	/** Each status's name in quotes, by ordinal. */
+	private static final byte[][] QUOTED_STATUSES = Arrays.stream(OperationStatus.values())
+		.map((status) -> bytesOf("\"" + status.name() + "\""))
+		.toArray(byte[][]::new);
+
+	private static final byte[] ATTEMPT = bytesOf(",\"attempt\":");
+
 	private static final byte[] KIND = bytesOf(",\"kind\":");
 
 	private static final byte[] TARGET = bytesOf(",\"target\":");
@@ -233,26 +242,32 @@ final class JournalCodec {
 	 * @throws IllegalArgumentException naming the damage
 	 */
 	Object decode(byte[] line, int length, String payloadStandIn, java.util.function.UnaryOperator<String> shared) {
-		if (length < 11 || line[8] != ' ') {
+		return decode(line, 0, length, payloadStandIn, shared);
+	}
+
+	/** {@link #decode(byte[], int, String, java.util.function.UnaryOperator)} of a line that begins at {@code start}. */
+	Object decode(byte[] bytes, int start, int length, String payloadStandIn,
+			java.util.function.UnaryOperator<String> shared) {
+		if (length < 11 || bytes[start + 8] != ' ') {
 			throw new IllegalArgumentException("not a record line (" + length + " bytes)");
 		}
 		long expected = 0;
-		for (int i = 0; i < 8; i++) {
-			int digit = Character.digit(line[i], 16);
+		for (int i = start; i < start + 8; i++) {
+			int digit = Character.digit(bytes[i], 16);
 			if (digit < 0) {
 				throw new IllegalArgumentException("checksum field is not hexadecimal");
 			}
 			expected = (expected << 4) | digit;
 		}
 		CRC32C crc = new CRC32C();
-		crc.update(line, 9, length - 9);
+		crc.update(bytes, start + 9, length - 9);
 		if (crc.getValue() != expected) {
 			throw new IllegalArgumentException("checksum mismatch (stored " + Long.toHexString(expected) + ", computed "
 					+ Long.toHexString(crc.getValue()) + ")");
 		}
 		Object canonical;
 		try {
-			canonical = readCanonical(line, length, payloadStandIn, shared);
+			canonical = readCanonical(bytes, start, start + length, payloadStandIn, shared);
 		}
 		catch (RuntimeException ex) {
 			// Not what this codec writes after all: the parser says what is wrong with it.
@@ -261,13 +276,18 @@ final class JournalCodec {
 		if (canonical != null) {
 			return canonical;
 		}
-		return readAnyJson(line, length, payloadStandIn, shared);
+		return readAnyJson(bytes, start, length, payloadStandIn, shared);
 	}
 
 	/** Decode a record with the JSON parser, whatever its layout; for tests, and for what the fast path leaves. */
 	Object readAnyJson(byte[] line, int length, String payloadStandIn,
 			java.util.function.UnaryOperator<String> shared) {
-		try (JsonParser parser = this.json.createParser(ObjectReadContext.empty(), line, 9, length - 9)) {
+		return readAnyJson(line, 0, length, payloadStandIn, shared);
+	}
+
+	private Object readAnyJson(byte[] bytes, int start, int length, String payloadStandIn,
+			java.util.function.UnaryOperator<String> shared) {
+		try (JsonParser parser = this.json.createParser(ObjectReadContext.empty(), bytes, start + 9, length - 9)) {
 			expect(parser.nextToken(), JsonToken.START_OBJECT);
 			String type = null;
 			Object result = null;
@@ -303,75 +323,67 @@ final class JournalCodec {
 	 */
 	static Object readCanonical(byte[] line, int length, String payloadStandIn,
 			java.util.function.UnaryOperator<String> shared) {
-		Scan in = new Scan(line, 9, length);
-		if (in.literal(DEL_ID)) {
-			String id = in.string();
-			return (id != null && in.literal(DEL_END) && in.atEnd()) ? id : null;
+		return readCanonical(line, 0, length, payloadStandIn, shared);
+	}
+
+	private static Object readCanonical(byte[] line, int start, int end, String payloadStandIn,
+			java.util.function.UnaryOperator<String> shared) {
+		Scan in = new Scan(line, start + 9, end);
+		if (in.field(DEL_ID, Scan.TEXT) == Scan.READ) {
+			String id = in.text();
+			return (in.field(DEL_END, Scan.NOTHING) == Scan.READ && in.atEnd()) ? id : null;
 		}
-		if (!in.literal(PUT_ID)) {
+		if (in.field(PUT_ID, Scan.TEXT) != Scan.READ) {
 			return null;
 		}
-		Operation.Builder builder = Operation.builder();
-		String id = in.string();
-		if (id == null) {
+		String id = in.text();
+		if (in.field(STATUS, Scan.STATUS_NAME) != Scan.READ) {
 			return null;
 		}
-		builder.id(id);
-		OperationStatus status = null;
-		for (OperationStatus candidate : STATUSES) {
-			if (in.literal(STATUS_AND_ATTEMPT[candidate.ordinal()])) {
-				status = candidate;
-				break;
-			}
+		OperationStatus status = in.status();
+		if (in.field(ATTEMPT, Scan.NUMBER) != Scan.READ) {
+			return null;
 		}
 		int attempt = in.number();
-		if (status == null || attempt < 0 || !in.literal(KIND)) {
+		if (in.field(KIND, Scan.TEXT) != Scan.READ) {
 			return null;
 		}
-		String kind = in.string();
-		if (kind == null || !in.literal(TARGET)) {
+		String kind = in.text();
+		if (in.field(TARGET, Scan.TEXT) != Scan.READ) {
 			return null;
 		}
-		String target = in.string();
-		if (target == null || !in.literal(PAYLOAD)) {
+		String target = in.text();
+		if (in.field(PAYLOAD, (payloadStandIn != null) ? Scan.PASSED_TEXT : Scan.TEXT) != Scan.READ) {
 			return null;
 		}
-		String payload = (payloadStandIn != null) ? (in.skipString() ? payloadStandIn : null) : in.string();
-		if (payload == null) {
-			return null;
-		}
-		builder.status(status).attempt(attempt).kind(shared.apply(kind)).target(shared.apply(target)).payload(payload);
-		// Each kind of field is read at one place, in a loop: opening a journal compiles this method, and every copy
-		// of a call the compiler inlines adds to the time that takes.
+		String payload = (payloadStandIn != null) ? payloadStandIn : in.text();
+		Operation.Builder builder = Operation.builder()
+			.id(id)
+			.status(status)
+			.attempt(attempt)
+			.kind(shared.apply(kind))
+			.target(shared.apply(target))
+			.payload(payload);
 		String[] optional = new String[OPTIONAL_TEXTS.length];
 		for (int i = 0; i < OPTIONAL_TEXTS.length; i++) {
-			if (in.literal(OPTIONAL_TEXTS[i])) {
-				optional[i] = in.string();
-			}
-		}
-		if (in.failed()) {
-			return null;
-		}
-		builder.idempotencyKey(optional[0]).orderingKey(optional[1]).lastError(optional[2]).claimToken(optional[3]);
-		// Instants are read from the bytes, without strings: where each one's text begins and ends.
-		int[] bounds = new int[2 * INSTANTS.length];
-		for (int i = 0; i < INSTANTS.length; i++) {
-			bounds[2 * i] = in.position() + INSTANTS[i].length;
-			if (!in.literal(INSTANTS[i]) || (bounds[2 * i + 1] = in.textBeforeQuote()) < 0) {
+			if (in.field(OPTIONAL_TEXTS[i], Scan.TEXT) == Scan.INVALID) {
 				return null;
 			}
+			// Null when the field is absent: no branch here on whether it is, which would differ between records.
+			optional[i] = in.text();
 		}
-		if (!in.literal(PUT_END) || !in.atEnd()) {
-			return null;
-		}
-		// Equal instants share one object, as they did before they were written.
-		Instant created = parseInstant(line, bounds[2], bounds[3]);
+		builder.idempotencyKey(optional[0]).orderingKey(optional[1]).lastError(optional[2]).claimToken(optional[3]);
 		Instant[] instants = new Instant[INSTANTS.length];
 		for (int i = 0; i < INSTANTS.length; i++) {
-			boolean asCreated = Arrays.equals(line, bounds[2], bounds[3], line, bounds[2 * i], bounds[2 * i + 1]);
-			instants[i] = asCreated ? created : parseInstant(line, bounds[2 * i], bounds[2 * i + 1]);
+			if (in.field(INSTANTS[i], Scan.INSTANT) != Scan.READ) {
+				return null;
+			}
+			instants[i] = in.instant();
 		}
-		return builder.nextAttemptAt(instants[0]).createdAt(created).updatedAt(instants[2]).build();
+		if (in.field(PUT_END, Scan.NOTHING) != Scan.READ || !in.atEnd()) {
+			return null;
+		}
+		return builder.nextAttemptAt(instants[0]).createdAt(instants[1]).updatedAt(instants[2]).build();
 	}
 
 	/** Equal instants share one object, as they did before they were written. */
@@ -386,14 +398,54 @@ final class JournalCodec {
 	/** A cursor over the JSON of a record, for {@link #readCanonical}. */
 	private static final class Scan {
 
+		/** What {@link #field} reads after a field's name: nothing. */
+		static final int NOTHING = 0;
+
+		/** A quoted string, then available as {@link #text()}. */
+		static final int TEXT = 1;
+
+		/** A quoted string, checked as {@link #TEXT} and passed over. */
+		static final int PASSED_TEXT = 2;
+
+		/** A non-negative decimal number as JSON writes it, then available as {@link #number()}. */
+		static final int NUMBER = 3;
+
+		/**
+		 * An instant's text up to a quote, which is left unread, then available as {@link #instant()}: the same
+		 * object as the instant read before it in the line if their texts are equal.
+		 */
+		static final int INSTANT = 4;
+
+		/** The name of an {@link OperationStatus} in quotes, then available as {@link #status()}. */
+		static final int STATUS_NAME = 5;
+
+		/** What {@link #field} returns: the name is not next, and nothing was read. */
+		static final int ABSENT = 0;
+
+		/** The name and a value of the kind asked for were read. */
+		static final int READ = 1;
+
+		/** The name was read, but what follows it is not a value of the kind, or only the JSON parser can read it. */
+		static final int INVALID = 2;
+
 		private final byte[] line;
 
 		private final int end;
 
 		private int position;
 
-		/** Set when a string could not be read simply: the record goes to the JSON parser. */
-		private boolean failed;
+		private String text;
+
+		private int number;
+
+		private OperationStatus status;
+
+		private Instant instant;
+
+		/** Where the text of {@link #instant} is. */
+		private int instantStart;
+
+		private int instantEnd;
 
 		Scan(byte[] line, int start, int end) {
 			this.line = line;
@@ -401,47 +453,135 @@ final class JournalCodec {
 			this.end = end;
 		}
 
-		boolean literal(byte[] expected) {
-			if (this.end - this.position < expected.length) {
-				return false;
+		/**
+		 * Read a field's name (the bytes given) and a value of the kind given after it. Every field of a record is
+		 * read by this one method, which is larger than the JIT compiler inlines: it is compiled on its own, in
+		 * milliseconds. Read by small methods, which the compiler copied into each of the fifteen places a record
+		 * reads a field, compiling {@link #readCanonical} took 0.5 to 0.8 s, twice on each first open of a large
+		 * journal in a JVM (once more when records of a new shape turned up), while the decoding ran slower code.
+		 * @param kind {@link #NOTHING}, {@link #TEXT}, {@link #PASSED_TEXT}, {@link #NUMBER}, {@link #INSTANT}
+		 * or {@link #STATUS_NAME}
+		 * @return {@link #ABSENT} (and {@link #text()} is null), {@link #READ} or {@link #INVALID}
+		 */
+		int field(byte[] name, int kind) {
+			this.text = null;
+			if (this.end - this.position < name.length) {
+				return ABSENT;
 			}
-			for (int i = 0; i < expected.length; i++) {
-				if (this.line[this.position + i] != expected[i]) {
-					return false;
+			for (int i = 0; i < name.length; i++) {
+				if (this.line[this.position + i] != name[i]) {
+					return ABSENT;
 				}
 			}
-			this.position += expected.length;
-			return true;
+			int at = this.position + name.length;
+			this.position = at;
+			if (kind == NOTHING) {
+				return READ;
+			}
+			if (kind == NUMBER) {
+				long value = 0;
+				int i = at;
+				while (i < this.end && i - at <= 10 && this.line[i] >= '0' && this.line[i] <= '9') {
+					value = value * 10 + (this.line[i++] - '0');
+				}
+				int digits = i - at;
+				if (digits == 0 || digits > 10 || (digits > 1 && this.line[at] == '0') || value > Integer.MAX_VALUE) {
+					return INVALID;
+				}
+				this.number = (int) value;
+				this.position = i;
+				return READ;
+			}
+			if (kind == STATUS_NAME) {
+				for (OperationStatus candidate : STATUSES) {
+					byte[] quoted = QUOTED_STATUSES[candidate.ordinal()];
+					if (Arrays.equals(this.line, at, Math.min(at + quoted.length, this.end), quoted, 0, quoted.length)) {
+						this.status = candidate;
+						this.position = at + quoted.length;
+						return READ;
+					}
+				}
+				return INVALID;
+			}
+			if (kind == INSTANT) {
+				int quote = nextSpecial(this.line, at, this.end);
+				if (quote == this.end || this.line[quote] != '"') {
+					return INVALID;
+				}
+				// Equal instants share one object, as they did before they were written: the instants of a record
+				// are written next to the time it was created, and the same time is the same text.
+				if (this.instant == null
+						|| !Arrays.equals(this.line, at, quote, this.line, this.instantStart, this.instantEnd)) {
+					this.instant = parseInstant(this.line, at, quote);
+				}
+				this.instantStart = at;
+				this.instantEnd = quote;
+				this.position = quote;
+				return READ;
+			}
+			// A quoted string: checked up to its closing quote, escapes and UTF-8 included.
+			if (at >= this.end || this.line[at] != '"') {
+				return INVALID;
+			}
+			int firstSpecial = -1;
+			int i = at + 1;
+			while ((i = nextSpecial(this.line, i, this.end)) < this.end) {
+				byte b = this.line[i];
+				if (b == '"') {
+					this.position = i + 1;
+					if (kind == TEXT) {
+						this.text = (firstSpecial < 0)
+								? new String(this.line, at + 1, i - at - 1, StandardCharsets.ISO_8859_1)
+								: decodedText(at + 1, firstSpecial, i);
+					}
+					return READ;
+				}
+				if (firstSpecial < 0) {
+					firstSpecial = i;
+				}
+				if (b == '\\') {
+					if (i + 1 >= this.end || unescape(i + 1) < 0) {
+						return INVALID;
+					}
+					i += (this.line[i + 1] == 'u') ? 6 : 2;
+				}
+				else if (b < 0) {
+					int length = utf8Length(i);
+					if (length < 0) {
+						return INVALID;
+					}
+					i += length;
+				}
+				else {
+					// A control character, which JSON only allows escaped.
+					return INVALID;
+				}
+			}
+			return INVALID;
 		}
 
 		boolean atEnd() {
 			return this.position == this.end;
 		}
 
-		boolean failed() {
-			return this.failed;
+		/** @return the string the last {@link #TEXT} field held */
+		String text() {
+			return this.text;
 		}
 
-		/**
-		 * @return a quoted string, or {@literal null} (and failed) where only the JSON parser can tell what it holds:
-		 * a control character, a bad escape or malformed UTF-8
-		 */
-		String string() {
-			if (this.position >= this.end || this.line[this.position] != '"') {
-				this.failed = true;
-				return null;
-			}
-			int from = this.position + 1;
-			int special = nextSpecial(this.line, from, this.end);
-			if (special < this.end && this.line[special] == '"') {
-				this.position = special + 1;
-				return new String(this.line, from, special - from, StandardCharsets.ISO_8859_1);
-			}
-			if (special == this.end) {
-				this.failed = true;
-				return null;
-			}
-			return escapedString(from, special);
+		/** @return the status the last {@link #STATUS_NAME} field held */
+		OperationStatus status() {
+			return this.status;
+		}
+
+		/** @return the number the last {@link #NUMBER} field held */
+		int number() {
+			return this.number;
+		}
+
+		/** @return the instant the last {@link #INSTANT} field held */
+		Instant instant() {
+			return this.instant;
 		}
 
 		/**
@@ -471,53 +611,36 @@ final class JournalCodec {
 		}
 
 		/**
-		 * The rest of {@link #string()}: a string with escapes or non-ASCII text (a JSON payload has escaped quotes),
-		 * decoded here so that reading a payload back does not take the JSON parser.
-		 * @param from where the string's text begins
-		 * @param first the first byte from there that is not printable ASCII or is a backslash
+		 * Decode a string that {@link #field} has checked: its text in {@code line[from, quote)} has escapes or
+		 * non-ASCII text (a JSON payload has escaped quotes), decoded here so that reading a payload back does not
+		 * take the JSON parser.
+		 * @param first the first byte from {@code from} on that is not printable ASCII or is a backslash
 		 */
-		private String escapedString(int from, int first) {
-			// No char takes less than a byte (an escape two or six, a UTF-8 sequence at least one a char), so the
-			// rest of the line bounds the text.
-			char[] text = new char[this.end - from];
+		private String decodedText(int from, int first, int quote) {
+			// No char takes less than a byte (an escape two or six, a UTF-8 sequence at least one a char).
+			char[] text = new char[quote - from];
 			int length = 0;
 			for (; length < first - from; length++) {
 				text[length] = (char) this.line[from + length];
 			}
 			int i = first;
-			while (i < this.end) {
+			while (i < quote) {
 				int b = this.line[i];
-				if (b >= 0x20 && b != '"' && b != '\\') {
-					text[length++] = (char) b;
-					i++;
-				}
-				else if (b == '"') {
-					this.position = i + 1;
-					return new String(text, 0, length);
-				}
-				else if (b == '\\') {
-					int escaped = (i + 1 < this.end) ? unescape(i + 1) : -1;
-					if (escaped < 0) {
-						break;
-					}
-					text[length++] = (char) escaped;
+				if (b == '\\') {
+					text[length++] = (char) unescape(i + 1);
 					i += (this.line[i + 1] == 'u') ? 6 : 2;
 				}
 				else if (b < 0) {
 					int sequence = utf8Length(i);
-					if (sequence < 0) {
-						break;
-					}
 					length = decodeUtf8(i, sequence, text, length);
 					i += sequence;
 				}
 				else {
-					// A control character, which JSON only allows escaped.
-					break;
+					text[length++] = (char) b;
+					i++;
 				}
 			}
-			this.failed = true;
-			return null;
+			return new String(text, 0, length);
 		}
 
 		/** Decode the well-formed UTF-8 sequence at {@code at} into {@code text} at {@code length}. */
@@ -581,57 +704,6 @@ final class JournalCodec {
 		}
 
 		/**
-		 * Pass over printable ASCII up to the next quote, which is not consumed.
-		 * @return where the quote is, or -1 (and failed) if something else comes first
-		 */
-		int textBeforeQuote() {
-			int special = nextSpecial(this.line, this.position, this.end);
-			if (special < this.end && this.line[special] == '"') {
-				this.position = special;
-				return special;
-			}
-			this.failed = true;
-			return -1;
-		}
-
-		int position() {
-			return this.position;
-		}
-
-		/** Pass over a quoted string, checking its escapes and its UTF-8 as {@link #string()} does. */
-		boolean skipString() {
-			if (this.position >= this.end || this.line[this.position] != '"') {
-				return false;
-			}
-			int i = this.position + 1;
-			while ((i = nextSpecial(this.line, i, this.end)) < this.end) {
-				byte b = this.line[i];
-				if (b == '"') {
-					this.position = i + 1;
-					return true;
-				}
-				if (b == '\\') {
-					if (i + 1 >= this.end || unescape(i + 1) < 0) {
-						return false;
-					}
-					i += (this.line[i + 1] == 'u') ? 6 : 2;
-				}
-				else if (b < 0) {
-					int length = utf8Length(i);
-					if (length < 0) {
-						return false;
-					}
-					i += length;
-				}
-				else {
-					// A control character, which JSON only allows escaped.
-					return false;
-				}
-			}
-			return false;
-		}
-
-		/**
 		 * @return the length of the well-formed UTF-8 sequence that begins at {@code at} (no overlong forms, no
 		 * surrogates, nothing above U+10FFFF), or -1
 		 */
@@ -669,21 +741,6 @@ final class JournalCodec {
 				}
 			}
 			return length;
-		}
-
-		/** @return a non-negative decimal number as JSON writes it (no leading zeros), or -1 */
-		int number() {
-			int start = this.position;
-			long value = 0;
-			while (this.position < this.end && this.line[this.position] >= '0' && this.line[this.position] <= '9'
-					&& this.position - start <= 10) {
-				value = value * 10 + (this.line[this.position++] - '0');
-			}
-			int digits = this.position - start;
-			if (digits == 0 || digits > 10 || (digits > 1 && this.line[start] == '0') || value > Integer.MAX_VALUE) {
-				return -1;
-			}
-			return (int) value;
 		}
 
 	}

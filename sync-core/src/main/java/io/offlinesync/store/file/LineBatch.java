@@ -1,78 +1,140 @@
 package io.offlinesync.store.file;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 import io.offlinesync.Operation;
 
 /**
- * Lines of the journal copied out for decoding on another thread, and what each decoded to: an operation, the id
- * of a deletion, or the {@link IllegalArgumentException} naming its damage.
+ * A run of whole lines of the journal, read at once and split and decoded on another thread, and what each line
+ * decoded to: an operation, the id of a deletion, or the {@link IllegalArgumentException} naming its damage. The
+ * thread that reads only looks for the last line end of each run, so that it is free to take decoded records.
  */
 final class LineBatch {
 
-	private static final int LINES = 2_048;
+	/** Bytes read at a time; a longer line is read whole. */
+	static final int BYTES = 1 << 20;
 
-	private byte[] bytes = new byte[LINES * 600];
+	/** What was read; let go once decoded. */
+	private byte[] bytes;
 
-	private int used;
+	/** Where the bytes were read from in the journal. */
+	private final long offset;
+
+	/** How many of the bytes belong to this batch: whole lines, or a torn last line at the end of the records. */
+	private final int used;
 
 	private int count;
 
-	private final int[] starts = new int[LINES];
+	private int[] starts;
 
-	private final int[] lengths = new int[LINES];
+	private int[] lengths;
 
-	private final long[] offsets = new long[LINES];
+	private Object[] decoded;
 
-	private final Object[] decoded = new Object[LINES];
+	/** Where a last line without a line end begins in {@link #bytes}, or -1. */
+	private int torn = -1;
 
-	void add(LineReader line) {
-		if (this.used + line.length() > this.bytes.length) {
-			this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.used + line.length()));
-		}
-		System.arraycopy(line.buffer(), 0, this.bytes, this.used, line.length());
-		this.starts[this.count] = this.used;
-		this.lengths[this.count] = line.length();
-		this.offsets[this.count] = line.offset();
-		this.used += line.length();
-		this.count++;
+	private LineBatch(byte[] bytes, long offset, int used) {
+		this.bytes = bytes;
+		this.offset = offset;
+		this.used = used;
 	}
 
-	boolean isFull() {
-		return this.count == LINES;
+	/**
+	 * Read the lines that begin at {@code position}: up to {@link #BYTES} bytes cut after their last line end, more if
+	 * one line is longer, or all that is left before {@code end}, where the last line may have no line end.
+	 */
+	static LineBatch read(FileChannel in, long position, long end) throws IOException {
+		byte[] bytes = new byte[(int) Math.min(BYTES, end - position)];
+		int filled = 0;
+		while (true) {
+			ByteBuffer target = ByteBuffer.wrap(bytes, filled, bytes.length - filled);
+			while (target.hasRemaining()) {
+				if (in.read(target, position + target.position()) < 0) {
+					throw new IOException("the journal got shorter while it was read");
+				}
+			}
+			int lastLineEnd = lastLineEnd(bytes, filled, bytes.length);
+			if (position + bytes.length == end) {
+				return new LineBatch(bytes, position, bytes.length);
+			}
+			if (lastLineEnd >= 0) {
+				return new LineBatch(bytes, position, lastLineEnd + 1);
+			}
+			filled = bytes.length;
+			bytes = Arrays.copyOf(bytes, (int) Math.min(Math.min(2L * bytes.length, end - position), Integer.MAX_VALUE - 8));
+		}
+	}
+
+	private static int lastLineEnd(byte[] bytes, int from, int to) {
+		for (int i = to - 1; i >= from; i--) {
+			if (bytes[i] == '\n') {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	/** @return where in the journal the lines after this batch begin */
+	long end() {
+		return this.offset + this.used;
 	}
 
 	LineBatch decode(JournalCodec codec, SharedStrings shared) {
-		byte[] line = new byte[1024];
-		for (int i = 0; i < this.count; i++) {
-			if (line.length < this.lengths[i]) {
-				line = new byte[this.lengths[i]];
+		int capacity = this.used / 256 + 1;
+		this.starts = new int[capacity];
+		this.lengths = new int[capacity];
+		this.decoded = new Object[capacity];
+		int start = 0;
+		while (start < this.used) {
+			int end = JournalCodec.lineEnd(this.bytes, start, this.used);
+			if (end == this.used) {
+				this.torn = start;
+				break;
 			}
-			System.arraycopy(this.bytes, this.starts[i], line, 0, this.lengths[i]);
-			try {
-				Object record = codec.decode(line, this.lengths[i], FileOutboxStore.ON_DISK, shared::canonical);
-				if (record instanceof Operation operation) {
-					// Strings cache their hash: computed here, it spares the thread that fills the maps.
-					operation.id().hashCode();
-				}
-				this.decoded[i] = record;
+			if (end > start) {
+				add(codec, shared, start, end - start);
 			}
-			catch (IllegalArgumentException ex) {
-				this.decoded[i] = ex;
-			}
+			start = end + 1;
 		}
 		this.bytes = null;
 		return this;
 	}
 
-	/** @return how many lines the batch holds */
+	private void add(JournalCodec codec, SharedStrings shared, int start, int length) {
+		if (this.count == this.starts.length) {
+			this.starts = Arrays.copyOf(this.starts, this.count * 2);
+			this.lengths = Arrays.copyOf(this.lengths, this.count * 2);
+			this.decoded = Arrays.copyOf(this.decoded, this.count * 2);
+		}
+		Object record;
+		try {
+			record = codec.decode(this.bytes, start, length, FileOutboxStore.ON_DISK, shared::canonical);
+			if (record instanceof Operation operation) {
+				// Strings cache their hash: computed here, it spares the thread that fills the maps.
+				operation.id().hashCode();
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			record = ex;
+		}
+		this.starts[this.count] = start;
+		this.lengths[this.count] = length;
+		this.decoded[this.count] = record;
+		this.count++;
+	}
+
+	/** @return how many lines the batch holds, not counting blank ones and a torn last line */
 	int count() {
 		return this.count;
 	}
 
 	/** @return where the line at {@code index} begins in the journal */
 	long offset(int index) {
-		return this.offsets[index];
+		return this.offset + this.starts[index];
 	}
 
 	/** @return how many bytes the line at {@code index} has, without its line end */
@@ -82,10 +144,16 @@ final class LineBatch {
 
 	/**
 	 * @return what the line at {@code index} decoded to: an {@link Operation}, the id of a deletion, or the
-	 * {@link IllegalArgumentException} naming its damage; {@code null} before {@link #decode}
+	 * {@link IllegalArgumentException} naming its damage
 	 */
 	Object decoded(int index) {
 		return this.decoded[index];
+	}
+
+	/** @return the last line if it has no line end (a write cut short), or {@literal null} */
+	RecoveryReport.DroppedRecord tornLine() {
+		return (this.torn < 0) ? null : new RecoveryReport.DroppedRecord(this.offset + this.torn,
+				this.used - this.torn, "torn last record (no line end)");
 	}
 
 }

@@ -29,7 +29,7 @@ final class ParallelDecoder {
 		this.shared = shared;
 		// The opening thread fills the index meanwhile: one core is its own.
 		int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
-		this.maxInFlight = 2 * threads;
+		this.maxInFlight = 2 * threads + 1;
 		this.workers = Executors.newFixedThreadPool(threads, (task) -> {
 			Thread thread = new Thread(task, "offline-sync-journal-decoder");
 			thread.setDaemon(true);
@@ -38,17 +38,15 @@ final class ParallelDecoder {
 	}
 
 	void submit(LineBatch batch) {
-		if (batch.count() > 0) {
-			this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
-		}
+		this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
 	}
 
 	boolean hasInFlight() {
 		return !this.inFlight.isEmpty();
 	}
 
-	boolean hasTooManyInFlight() {
-		return this.inFlight.size() > this.maxInFlight;
+	boolean hasRoom() {
+		return this.inFlight.size() < this.maxInFlight;
 	}
 
 	LineBatch next() throws IOException {

@@ -628,7 +628,7 @@ class FileOutboxStoreTests {
 
 	@Test
 	void aJournalOfManyBatchesIsReadInOrderWithDamageInTheMiddleReportedInOrder() throws IOException {
-		// 4,500 records: more than two of the batches that opening decodes in parallel.
+		// 4,500 records, about 1.5 MB: more than one of the runs of lines that opening reads and decodes in parallel.
 		List<Operation> before;
 		List<Operation> enqueued = new ArrayList<>();
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
@@ -662,6 +662,38 @@ class FileOutboxStoreTests {
 			assertThat(contents(store, Integer.MAX_VALUE))
 				.containsExactlyElementsOf(before.stream().filter((operation) -> !operation.id().equals(lost)).toList());
 			assertThat(store.find(enqueued.get(10).id()).orElseThrow().status()).isEqualTo(OperationStatus.DONE);
+		}
+	}
+
+	@Test
+	void linesLongerThanOneReadAndLinesAcrossReadsAreReadWholeAndATornLongLastLineIsCutOff() throws IOException {
+		// Opening reads the journal LineBatch.BYTES at a time, each read cut after its last line end.
+		OutboxConfig config = OutboxConfig.builder().maxPayloadBytes(3 * LineBatch.BYTES).build();
+		List<Operation> before;
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, false)) {
+			Outbox outbox = new Outbox(store, config, this.clock);
+			for (int i = 0; i < 6_000; i++) {
+				if (i == 3_000) {
+					outbox.enqueue("http.post", "/longer-than-a-read", "y".repeat(LineBatch.BYTES * 3 / 2));
+				}
+				outbox.enqueue("http.post", "/a", "op " + i + " " + "x".repeat(i % 700));
+			}
+			before = contents(store, Integer.MAX_VALUE);
+			outbox.enqueue("http.post", "/torn", "z".repeat(2 * LineBatch.BYTES));
+		}
+		byte[] bytes = Files.readAllBytes(journal(this.directory));
+		assertThat(bytes.length).isGreaterThan(5 * LineBatch.BYTES);
+		List<Integer> ends = lineEnds(bytes);
+		int tornStart = ends.get(ends.size() - 2);
+		Files.write(journal(this.directory), Arrays.copyOf(bytes, bytes.length - 10));
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.recovery().recordsRead()).isEqualTo(6_001);
+			assertThat(store.recovery().dropped()).singleElement().satisfies((dropped) -> {
+				assertThat(dropped.offset()).isEqualTo(tornStart);
+				assertThat(dropped.length()).isEqualTo(bytes.length - 10 - tornStart);
+				assertThat(dropped.reason()).contains("torn");
+			});
+			assertThat(contents(store, Integer.MAX_VALUE)).containsExactlyElementsOf(before);
 		}
 	}
 

@@ -73,6 +73,43 @@ class JournalCodecTests {
 	private final JournalCodec codec = new JournalCodec();
 
 	@ParameterizedTest
+	@ValueSource(strings = { "all equal", "due later", "updated later", "each its own" })
+	void equalInstantsOfARecordAreReadAsOneObjectAndOthersAsTheirOwn(String instants) {
+		Instant created = Instant.parse("2026-01-01T00:00:00.123456Z");
+		Instant later = created.plusSeconds(60);
+		Instant next = switch (instants) {
+			case "due later", "each its own" -> later;
+			default -> created;
+		};
+		Instant updated = switch (instants) {
+			case "updated later" -> later;
+			case "each its own" -> later.plusNanos(1);
+			default -> created;
+		};
+		Operation operation = Operation.builder()
+			.id("id-1")
+			.kind("http.post")
+			.target("/a")
+			.payload("{}")
+			.status(OperationStatus.PENDING)
+			// Instants written from equal copies, not from one object: what is read must not depend on it.
+			.createdAt(Instant.parse(created.toString()))
+			.nextAttemptAt(Instant.parse(next.toString()))
+			.updatedAt(Instant.parse(updated.toString()))
+			.build();
+		JournalCodec.Buffer buffer = new JournalCodec.Buffer(16);
+		this.codec.put(operation, buffer);
+		Operation read = (Operation) this.codec.decode(buffer.asByteBuffer().array(), buffer.length() - 1,
+				FileOutboxStore.ON_DISK, (text) -> text);
+		assertThat(read.createdAt()).isEqualTo(created);
+		assertThat(read.nextAttemptAt()).isEqualTo(next);
+		assertThat(read.updatedAt()).isEqualTo(updated);
+		assertThat(read.nextAttemptAt() == read.createdAt()).isEqualTo(next.equals(created));
+		assertThat(read.updatedAt() == read.createdAt()).isEqualTo(updated.equals(created));
+		assertThat(read.updatedAt() == read.nextAttemptAt()).isEqualTo(updated.equals(next) && next.equals(created));
+	}
+
+	@ParameterizedTest
 	@ValueSource(longs = { 1, 2, 3, 4, 5, 6, 7, 8 })
 	void randomTextInEveryFieldRoundTripsExactly(long seed) {
 		Random random = new Random(seed);
