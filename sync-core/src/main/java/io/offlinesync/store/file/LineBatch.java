@@ -17,6 +17,9 @@ final class LineBatch {
 	/** Bytes read at a time; a longer line is read whole. */
 	static final int BYTES = 1 << 20;
 
+	/** The most bytes read at once to find a line end: as many as an array holds. */
+	static final int MOST_BYTES = Integer.MAX_VALUE - 8;
+
 	/** What was read; let go once decoded. */
 	private byte[] bytes;
 
@@ -34,13 +37,17 @@ final class LineBatch {
 
 	private Object[] decoded;
 
+	/** Whether the bytes end inside a line that goes on, which is read as one line: it is damage, not a tear. */
+	private final boolean cut;
+
 	/** Where a last line without a line end begins in {@link #bytes}, or -1. */
 	private int torn = -1;
 
-	private LineBatch(byte[] bytes, long offset, int used) {
+	private LineBatch(byte[] bytes, long offset, int used, boolean cut) {
 		this.bytes = bytes;
 		this.offset = offset;
 		this.used = used;
+		this.cut = cut;
 	}
 
 	/**
@@ -48,7 +55,16 @@ final class LineBatch {
 	 * one line is longer, or all that is left before {@code end}, where the last line may have no line end.
 	 */
 	static LineBatch read(FileChannel in, long position, long end) throws IOException {
-		byte[] bytes = new byte[(int) Math.min(BYTES, end - position)];
+		return read(in, position, end, MOST_BYTES);
+	}
+
+	/**
+	 * {@link #read(FileChannel, long, long)}, where a line longer than {@code mostBytes} is read in pieces of that
+	 * many bytes, each a line of its own, which cannot be intact: damage such as a long run of bytes that are not
+	 * line feeds is dropped piece by piece, and the records after it are kept.
+	 */
+	static LineBatch read(FileChannel in, long position, long end, int mostBytes) throws IOException {
+		byte[] bytes = new byte[(int) Math.min(Math.min(BYTES, mostBytes), end - position)];
 		int filled = 0;
 		while (true) {
 			ByteBuffer target = ByteBuffer.wrap(bytes, filled, bytes.length - filled);
@@ -59,13 +75,16 @@ final class LineBatch {
 			}
 			int lastLineEnd = lastLineEnd(bytes, filled, bytes.length);
 			if (position + bytes.length == end) {
-				return new LineBatch(bytes, position, bytes.length);
+				return new LineBatch(bytes, position, bytes.length, false);
 			}
 			if (lastLineEnd >= 0) {
-				return new LineBatch(bytes, position, lastLineEnd + 1);
+				return new LineBatch(bytes, position, lastLineEnd + 1, false);
+			}
+			if (bytes.length >= mostBytes) {
+				return new LineBatch(bytes, position, bytes.length, true);
 			}
 			filled = bytes.length;
-			bytes = Arrays.copyOf(bytes, (int) Math.min(Math.min(2L * bytes.length, end - position), Integer.MAX_VALUE - 8));
+			bytes = Arrays.copyOf(bytes, (int) Math.min(Math.min(2L * bytes.length, end - position), mostBytes));
 		}
 	}
 
@@ -91,7 +110,7 @@ final class LineBatch {
 		int start = 0;
 		while (start < this.used) {
 			int end = JournalCodec.lineEnd(this.bytes, start, this.used);
-			if (end == this.used) {
+			if (end == this.used && !this.cut) {
 				this.torn = start;
 				break;
 			}
