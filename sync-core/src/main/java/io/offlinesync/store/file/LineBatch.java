@@ -103,6 +103,7 @@ final class LineBatch {
 	}
 
 	LineBatch decode(JournalCodec codec, SharedStrings shared) {
+		JournalCodec.Scan scan = new JournalCodec.Scan();
 		int capacity = this.used / 256 + 1;
 		this.starts = new int[capacity];
 		this.lengths = new int[capacity];
@@ -115,7 +116,7 @@ final class LineBatch {
 				break;
 			}
 			if (end > start) {
-				add(codec, shared, start, end - start);
+				add(codec, shared, scan, start, end - start);
 			}
 			start = end + 1;
 		}
@@ -123,7 +124,7 @@ final class LineBatch {
 		return this;
 	}
 
-	private void add(JournalCodec codec, SharedStrings shared, int start, int length) {
+	private void add(JournalCodec codec, SharedStrings shared, JournalCodec.Scan scan, int start, int length) {
 		if (this.count == this.starts.length) {
 			this.starts = Arrays.copyOf(this.starts, this.count * 2);
 			this.lengths = Arrays.copyOf(this.lengths, this.count * 2);
@@ -131,7 +132,7 @@ final class LineBatch {
 		}
 		Object record;
 		try {
-			record = codec.decode(this.bytes, start, length, FileOutboxStore.ON_DISK, shared::canonical);
+			record = codec.decode(this.bytes, start, length, FileOutboxStore.ON_DISK, shared::canonical, scan);
 			if (record instanceof Operation operation) {
 				// Strings cache their hash: computed here, it spares the thread that fills the maps.
 				operation.id().hashCode();

@@ -47,6 +47,32 @@ class LineBatchTests {
 	}
 
 	@Test
+	void recordsOfOneRunCreatedAtTheSameTimeShareOneInstant() throws IOException {
+		Instant sameTime = Instant.parse("2026-01-01T00:00:00.5Z");
+		ByteArrayOutputStream journal = new ByteArrayOutputStream();
+		for (int i = 0; i < 3; i++) {
+			// Written from equal copies: what is read must not depend on it.
+			Instant created = (i < 2) ? Instant.parse(sameTime.toString()) : sameTime.plusNanos(1_000);
+			journal.writeBytes(record(operation(i).toBuilder().createdAt(created).nextAttemptAt(created)
+				.updatedAt(created).build()));
+		}
+		Path file = this.directory.resolve("journal");
+		Files.write(file, journal.toByteArray());
+		LineBatch batch;
+		try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+			batch = LineBatch.read(in, 0, in.size()).decode(this.codec, this.shared);
+		}
+		assertThat(batch.count()).isEqualTo(3);
+		Instant first = ((Operation) batch.decoded(0)).createdAt();
+		Instant second = ((Operation) batch.decoded(1)).createdAt();
+		Instant third = ((Operation) batch.decoded(2)).createdAt();
+		assertThat(first).isEqualTo(sameTime);
+		assertThat(second).isSameAs(first);
+		assertThat(third).isEqualTo(sameTime.plusNanos(1_000)).isNotSameAs(first);
+		assertThat(((Operation) batch.decoded(2)).updatedAt()).isSameAs(third);
+	}
+
+	@Test
 	void aRunWithoutLineEndsLongerThanTheMostReadAtOnceIsDamageInPiecesAndTheRecordsAfterItAreKept()
 			throws IOException {
 		ByteArrayOutputStream journal = new ByteArrayOutputStream();
