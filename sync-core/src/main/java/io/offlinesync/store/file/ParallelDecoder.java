@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * Decodes batches of lines on a few threads and hands them back in the order they were submitted, keeping a
@@ -22,12 +22,12 @@ final class ParallelDecoder {
 
 	private final int maxInFlight;
 
-	private final ArrayDeque<Future<LineBatch>> inFlight = new ArrayDeque<>();
+	private final ArrayDeque<FutureTask<LineBatch>> inFlight = new ArrayDeque<>();
 
 	ParallelDecoder(JournalCodec codec, SharedStrings shared) {
 		this.codec = codec;
 		this.shared = shared;
-		// The opening thread fills the index meanwhile: one core is its own.
+		// The opening thread fills the index meanwhile, and decodes too when it would wait: one core is its own.
 		int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
 		this.maxInFlight = 2 * threads + 1;
 		this.workers = Executors.newFixedThreadPool(threads, (task) -> {
@@ -38,7 +38,9 @@ final class ParallelDecoder {
 	}
 
 	void submit(LineBatch batch) {
-		this.inFlight.addLast(this.workers.submit(() -> batch.decode(this.codec, this.shared)));
+		FutureTask<LineBatch> task = new FutureTask<>(() -> batch.decode(this.codec, this.shared));
+		this.workers.execute(task);
+		this.inFlight.addLast(task);
 	}
 
 	boolean hasInFlight() {
@@ -49,9 +51,23 @@ final class ParallelDecoder {
 		return this.inFlight.size() < this.maxInFlight;
 	}
 
+	/**
+	 * The next batch submitted, decoded. Rather than wait for it, the calling thread decodes batches that no worker
+	 * has begun yet, in order: a worker that comes to one of them later finds it done.
+	 */
 	LineBatch next() throws IOException {
+		FutureTask<LineBatch> next = this.inFlight.removeFirst();
+		if (!next.isDone()) {
+			next.run();
+			for (FutureTask<LineBatch> later : this.inFlight) {
+				if (next.isDone()) {
+					break;
+				}
+				later.run();
+			}
+		}
 		try {
-			return this.inFlight.removeFirst().get();
+			return next.get();
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
