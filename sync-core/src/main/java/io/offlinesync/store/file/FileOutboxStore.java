@@ -387,17 +387,11 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			// A record with a payload of a few hundred bytes takes about 550; sized so, the maps rarely grow.
 			int expectedRecords = (int) Math.min(recordsEnd / 550, 1 << 24);
 			this.positions = new PayloadPositions(expectedRecords);
-			LineReader lines = new LineReader(in, recordsEnd);
-			if (!lines.next()) {
-				throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
-			}
-			checkHeader(lines);
+			long position = checkHeader(in, recordsEnd);
 			// Records are decoded in parallel, a run of lines at a time, and taken in journal order here.
 			ParallelDecoder decoder = new ParallelDecoder(this.codec, shared);
 			LatestStates latest = new LatestStates(expectedRecords);
 			try {
-				// The header's line end was read: it is complete.
-				long position = lines.offset() + lines.length() + 1;
 				while (position < recordsEnd || decoder.hasInFlight()) {
 					if (position < recordsEnd && decoder.hasRoom()) {
 						LineBatch batch = LineBatch.read(in, position, recordsEnd);
@@ -645,13 +639,29 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		return 0;
 	}
 
-	private void checkHeader(LineReader lines) {
+	/**
+	 * Refuse a file that does not begin with the header of a journal in the format this store reads.
+	 * @return where the records begin: after the header's line end
+	 */
+	private long checkHeader(FileChannel in, long recordsEnd) throws IOException {
+		if (recordsEnd == 0) {
+			throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: it is empty");
+		}
+		// A header is a short line; whatever the file begins with, no more than this is read to find its end.
+		ByteBuffer start = ByteBuffer.allocate((int) Math.min(recordsEnd, 4_096));
+		while (start.hasRemaining()) {
+			if (in.read(start, start.position()) < 0) {
+				throw new IOException("the journal got shorter while it was read");
+			}
+		}
+		int headerEnd = JournalCodec.lineEnd(start.array(), 0, start.limit());
 		int version;
 		try {
-			if (!lines.complete()) {
-				throw new IllegalArgumentException("its header line is incomplete");
+			if (headerEnd == start.limit()) {
+				throw new IllegalArgumentException((start.limit() == recordsEnd) ? "its header line is incomplete"
+						: "its first line is longer than a journal header");
 			}
-			version = this.codec.readHeader(lines.buffer(), lines.length());
+			version = this.codec.readHeader(start.array(), headerEnd);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new StoreFormatException("'" + this.journal + "' is not an offline-sync journal: " + ex.getMessage());
@@ -660,6 +670,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			throw new StoreFormatException("'" + this.journal + "' has journal format version " + version
 					+ "; this version of offline-sync reads version " + JournalCodec.FORMAT_VERSION + " only");
 		}
+		return headerEnd + 1;
 	}
 
 	/**

@@ -323,6 +323,15 @@ class FileOutboxStoreTests {
 	}
 
 	@Test
+	void aFileWhoseFirstLineIsLongerThanAHeaderIsRefusedAndLeftUntouched() throws IOException {
+		String content = "x".repeat(10_000) + "\n";
+		Files.writeString(journal(this.directory), content);
+		assertThatExceptionOfType(StoreFormatException.class).isThrownBy(() -> FileOutboxStore.open(this.directory))
+			.withMessageContaining("is not an offline-sync journal: its first line is longer than a journal header");
+		assertThat(Files.readString(journal(this.directory))).isEqualTo(content);
+	}
+
+	@Test
 	void aSecondStoreOnTheSameDirectoryFailsAtOnce() {
 		try (FileOutboxStore first = FileOutboxStore.open(this.directory)) {
 			assertThatExceptionOfType(StoreLockedException.class)
