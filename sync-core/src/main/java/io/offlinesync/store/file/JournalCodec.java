@@ -42,18 +42,23 @@ final class JournalCodec {
 	// The fixed parts of a record, as bytes: copied, not encoded, on every write.
 	private static final byte[] PUT_ID = bytesOf("{\"type\":\"put\",\"op\":{\"id\":");
 
-	private static final byte[][] STATUS_AND_ATTEMPT = Arrays.stream(OperationStatus.values())
-		.map((status) -> bytesOf(",\"status\":\"" + status.name() + "\",\"attempt\":"))
-		.toArray(byte[][]::new);
+	private static final String STATUS_TEXT = ",\"status\":";
 
-	private static final byte[] STATUS = bytesOf(",\"status\":");
+	private static final String ATTEMPT_TEXT = ",\"attempt\":";
+
+	private static final byte[] STATUS = bytesOf(STATUS_TEXT);
 
 	/** Each status's name in quotes, by ordinal. */
 	private static final byte[][] QUOTED_STATUSES = Arrays.stream(OperationStatus.values())
 		.map((status) -> bytesOf("\"" + status.name() + "\""))
 		.toArray(byte[][]::new);
 
-	private static final byte[] ATTEMPT = bytesOf(",\"attempt\":");
+	private static final byte[] ATTEMPT = bytesOf(ATTEMPT_TEXT);
+
+	/** The three above together, by status: written as one. */
+	private static final byte[][] STATUS_AND_ATTEMPT = Arrays.stream(OperationStatus.values())
+		.map((status) -> bytesOf(STATUS_TEXT + "\"" + status.name() + "\"" + ATTEMPT_TEXT))
+		.toArray(byte[][]::new);
 
 	private static final byte[] KIND = bytesOf(",\"kind\":");
 
@@ -417,7 +422,7 @@ final class JournalCodec {
 
 		/**
 		 * An instant's text up to a quote, which is left unread, then available as {@link #instant()}: the same
-		 * object as the instant read before it in the line if their texts are equal.
+		 * object as the instant this scan read last, in this line or an earlier one, if their texts are equal.
 		 */
 		static final int INSTANT = 4;
 

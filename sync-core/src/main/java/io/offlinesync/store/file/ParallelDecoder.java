@@ -9,8 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 
 /**
- * Decodes batches of lines on a few threads and hands them back in the order they were submitted, keeping a
- * bounded number in flight.
+ * Decodes batches of lines on a few threads, and on the thread that takes them while it would wait, and hands them
+ * back in the order they were submitted, keeping a bounded number in flight.
  */
 final class ParallelDecoder {
 
