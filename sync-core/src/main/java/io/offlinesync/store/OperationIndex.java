@@ -258,8 +258,18 @@ public final class OperationIndex {
 	 * @return the operations, unchanged
 	 */
 	public List<Operation> dueCandidates(Instant now, int limit) {
+		List<String> comeDue = new ArrayList<>();
 		while (!this.scheduled.isEmpty() && !this.scheduled.first().nextAttemptAt().isAfter(now)) {
-			this.due.add(this.scheduled.pollFirst().id());
+			comeDue.add(this.scheduled.pollFirst().id());
+		}
+		if (this.due.isEmpty() && comeDue.size() > 1) {
+			// Many come due at once at the first claim after opening or after a pause: sorted once and the set built
+			// from them in linear time, instead of a tree insert each (350 to 570 ms for 500,000).
+			comeDue.sort(null);
+			this.due.addAll(new SortedRun<>(comeDue, null));
+		}
+		else {
+			this.due.addAll(comeDue);
 		}
 		// The first `limit` due operations of scheduledInOrder have smaller ids than any it holds after them, so no more
 		// need to move: after a long time without a claim, the others would hold up every writer while they move.

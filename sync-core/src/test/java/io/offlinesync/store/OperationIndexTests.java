@@ -247,6 +247,35 @@ class OperationIndexTests {
 		assertThat(claimed).hasSize(200).isSorted();
 	}
 
+	/**
+	 * Operations retried at times in the reverse of their id order all come due together, as at the first claim after
+	 * a restart, while none or one other is due already: they are claimed in id order all the same.
+	 */
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void retriedOperationsComingDueTogetherAreClaimedInIdOrder(boolean oneDueBefore) {
+		List<Operation> operations = new ArrayList<>();
+		for (int i = 0; i < 1_000; i++) {
+			operations.add(operation(id(i), null, OperationStatus.FAILED, 5_000 - i));
+		}
+		if (oneDueBefore) {
+			operations.add(operation(id(1_000), null, OperationStatus.FAILED, 10));
+		}
+		OperationIndex index = filled(operations, true);
+		List<String> claimed = new ArrayList<>();
+		if (oneDueBefore) {
+			assertThat(ids(index.dueCandidates(at(100), 10))).containsExactly(id(1_000));
+		}
+		List<Operation> taken;
+		// Bounded, so that claims that never run out fail rather than loop.
+		for (int round = 0; round <= operations.size()
+				&& !(taken = index.dueCandidates(at(10_000), 7)).isEmpty(); round++) {
+			taken.forEach((operation) -> index.put(operation(operation.id(), null, OperationStatus.DONE, 0)));
+			claimed.addAll(ids(taken));
+		}
+		assertThat(claimed).hasSize(operations.size()).isSorted();
+	}
+
 	/** @return an index holding the operations, put one by one or filled at once */
 	private static OperationIndex filled(List<Operation> operations, boolean atOnce) {
 		OperationIndex index = new OperationIndex();
