@@ -238,13 +238,7 @@ class OperationIndexTests {
 			operations.remove(50);
 		}
 		OperationIndex index = filled(operations, filledAtOnce);
-		List<String> claimed = new ArrayList<>();
-		List<Operation> taken;
-		while (!(taken = index.dueCandidates(at(1_000), 10)).isEmpty()) {
-			taken.forEach((operation) -> index.put(operation(operation.id(), null, OperationStatus.DONE, 0)));
-			claimed.addAll(ids(taken));
-		}
-		assertThat(claimed).hasSize(200).isSorted();
+		assertThat(claimEveryDue(index, at(1_000), 10)).hasSize(200).isSorted();
 	}
 
 	/**
@@ -262,18 +256,25 @@ class OperationIndexTests {
 			operations.add(operation(id(1_000), null, OperationStatus.FAILED, 10));
 		}
 		OperationIndex index = filled(operations, true);
-		List<String> claimed = new ArrayList<>();
 		if (oneDueBefore) {
 			assertThat(ids(index.dueCandidates(at(100), 10))).containsExactly(id(1_000));
 		}
+		assertThat(claimEveryDue(index, at(10_000), 7)).hasSize(operations.size()).isSorted();
+	}
+
+	/**
+	 * Claim what is due {@code limit} at a time, each claimed operation then done, until nothing is due; at most as
+	 * many rounds as the index holds operations, so that claims that never run out fail rather than loop.
+	 * @return the ids claimed, in the order they were
+	 */
+	private static List<String> claimEveryDue(OperationIndex index, Instant now, int limit) {
+		List<String> claimed = new ArrayList<>();
 		List<Operation> taken;
-		// Bounded, so that claims that never run out fail rather than loop.
-		for (int round = 0; round <= operations.size()
-				&& !(taken = index.dueCandidates(at(10_000), 7)).isEmpty(); round++) {
+		for (long round = 0; round <= index.size() && !(taken = index.dueCandidates(now, limit)).isEmpty(); round++) {
 			taken.forEach((operation) -> index.put(operation(operation.id(), null, OperationStatus.DONE, 0)));
 			claimed.addAll(ids(taken));
 		}
-		assertThat(claimed).hasSize(operations.size()).isSorted();
+		return claimed;
 	}
 
 	/** @return an index holding the operations, put one by one or filled at once */
