@@ -17,6 +17,7 @@ import java.util.AbstractList;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -622,11 +623,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			int length = (int) Math.min(block.capacity(), end);
 			block.clear().limit(length);
 			long from = end - length;
-			while (block.hasRemaining()) {
-				if (in.read(block, from + block.position()) < 0) {
-					throw new IOException("the journal got shorter while it was read");
-				}
-			}
+			readFully(in, block, from);
 			for (int i = length - 1; i >= 0; i--) {
 				byte b = block.get(i);
 				if (b != '\n' && b != 0) {
@@ -649,11 +646,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		// A header is a short line; whatever the file begins with, no more than this is read to find its end.
 		ByteBuffer start = ByteBuffer.allocate((int) Math.min(recordsEnd, 4_096));
-		while (start.hasRemaining()) {
-			if (in.read(start, start.position()) < 0) {
-				throw new IOException("the journal got shorter while it was read");
-			}
-		}
+		readFully(in, start, 0);
 		int headerEnd = JournalCodec.lineEnd(start.array(), 0, start.limit());
 		int version;
 		try {
@@ -1603,22 +1596,21 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	/** @return where the operation with the id is in a list in id order, or -1 */
 	private static int indexOf(List<Operation> inIdOrder, String id) {
-		int low = 0;
-		int high = inIdOrder.size() - 1;
-		while (low <= high) {
-			int middle = (low + high) >>> 1;
-			int order = inIdOrder.get(middle).id().compareTo(id);
-			if (order == 0) {
-				return middle;
+		// Random access, so that the search reads log n ids rather than walking the list.
+		final class Ids extends AbstractList<String> implements RandomAccess {
+
+			@Override
+			public String get(int index) {
+				return inIdOrder.get(index).id();
 			}
-			if (order < 0) {
-				low = middle + 1;
+
+			@Override
+			public int size() {
+				return inIdOrder.size();
 			}
-			else {
-				high = middle - 1;
-			}
+
 		}
-		return -1;
+		return Math.max(-1, Collections.binarySearch(new Ids(), id));
 	}
 
 	private static PayloadPositions positionsAt(List<Operation> live, long[] positions) {
@@ -1627,6 +1619,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 			map.put(live.get(i).id(), positions[i]);
 		}
 		return map;
+	}
+
+	/** Fill what remains of the buffer with the journal's bytes from {@code position} on. */
+	static void readFully(FileChannel in, ByteBuffer target, long position) throws IOException {
+		long at = position;
+		while (target.hasRemaining()) {
+			int read = in.read(target, at);
+			if (read < 0) {
+				throw new IOException("the journal got shorter while it was read");
+			}
+			at += read;
+		}
 	}
 
 	private static long writeFully(FileChannel out, ByteBuffer buffer) throws IOException {

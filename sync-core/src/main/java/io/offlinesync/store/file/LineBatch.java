@@ -67,12 +67,7 @@ final class LineBatch {
 		byte[] bytes = new byte[(int) Math.min(Math.min(BYTES, mostBytes), end - position)];
 		int filled = 0;
 		while (true) {
-			ByteBuffer target = ByteBuffer.wrap(bytes, filled, bytes.length - filled);
-			while (target.hasRemaining()) {
-				if (in.read(target, position + target.position()) < 0) {
-					throw new IOException("the journal got shorter while it was read");
-				}
-			}
+			FileOutboxStore.readFully(in, ByteBuffer.wrap(bytes, filled, bytes.length - filled), position + filled);
 			int lastLineEnd = lastLineEnd(bytes, filled, bytes.length);
 			if (position + bytes.length == end) {
 				return new LineBatch(bytes, position, bytes.length, false);
