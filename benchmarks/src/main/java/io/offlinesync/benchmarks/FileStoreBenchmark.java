@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -51,17 +52,21 @@ public final class FileStoreBenchmark {
 		double preallocated = BareGroupCommit.rate(fresh(root, "bare-1").resolve("bare.bin"), 1, seconds);
 		row("  reference: 560-byte write + force, preallocated", preallocated,
 				String.format("%.2f x raw: a file that does not grow", preallocated / raw));
-		Interleaved one = enqueueRate(fresh(root, "t1"), 1, seconds, true);
+		Interleaved one = enqueueRate(fresh(root, "t1"), 1, 1, seconds, true);
 		row("enqueue, 1 thread", one.rate(), String.format("%.0f %% of raw (target >= 80 %%), raw %,.0f /s in between",
 				100 * one.rate() / one.raw(), one.raw()));
-		Interleaved eight = enqueueRate(fresh(root, "t8"), 8, seconds, true);
+		Interleaved eight = enqueueRate(fresh(root, "t8"), 8, 1, seconds, true);
 		row("enqueue, 8 threads", eight.rate(), String.format(
 				"%.3f x 8 x raw (target >= 0.60), raw %,.0f /s in between", eight.rate() / (8 * eight.raw()),
 				eight.raw()));
 		double bare = BareGroupCommit.rate(fresh(root, "bare").resolve("bare.bin"), 8, seconds);
 		row("  reference: earlier protocol, bare, 8 threads", bare, String.format(
 				"%.3f x 8 x raw: monitor and spinning leader, no store work", bare / (8 * eight.raw())));
-		double sixtyFour = enqueueRate(fresh(root, "t64"), 64, seconds, false).rate();
+		Interleaved eightAtOnce = enqueueRate(fresh(root, "b8"), 1, 8, seconds, true);
+		row("  reference: enqueueAll of 8, 1 thread", eightAtOnce.rate(), String.format(
+				"%.3f x 8 x raw: the 8-thread row's forces, no writers to wake, raw %,.0f /s in between",
+				eightAtOnce.rate() / (8 * eightAtOnce.raw()), eightAtOnce.raw()));
+		double sixtyFour = enqueueRate(fresh(root, "t64"), 64, 1, seconds, false).rate();
 		row("enqueue, 64 threads", sixtyFour, "target >= 50,000 ops/s");
 		double batches = enqueueAllRate(fresh(root, "batch"), seconds);
 		row("enqueueAll of 1,000, 1 thread", batches, "target >= 200,000 ops/s");
@@ -214,11 +219,12 @@ public final class FileStoreBenchmark {
 	}
 
 	/**
-	 * Threads enqueuing, each waiting for its own durable write. With {@code againstRaw}, the seconds of measurement
-	 * are cut into slices that alternate with slices of the raw loop, so that the rate and its baseline are measured
-	 * over the same stretch of time: this machine's fsync rate moves by a third within a minute.
+	 * Threads enqueuing {@code batch} operations at a time ({@code enqueue} for one, {@code enqueueAll} for more),
+	 * each waiting for its own durable write. With {@code againstRaw}, the seconds of measurement are cut into slices
+	 * that alternate with slices of the raw loop, so that the rate and its baseline are measured over the same stretch
+	 * of time: this machine's fsync rate moves by a third within a minute.
 	 */
-	private static Interleaved enqueueRate(Path directory, int threads, int seconds, boolean againstRaw)
+	private static Interleaved enqueueRate(Path directory, int threads, int batch, int seconds, boolean againstRaw)
 			throws Exception {
 		try (FileOutboxStore store = FileOutboxStore.open(directory);
 				RawLoop raw = againstRaw ? new RawLoop(directory) : null) {
@@ -226,7 +232,7 @@ public final class FileStoreBenchmark {
 			for (int i = 0; i < 2_000; i++) {
 				outbox.enqueue("http.post", "/warmup", PAYLOAD);
 			}
-			try (Writers writers = new Writers(outbox, threads)) {
+			try (Writers writers = new Writers(outbox, threads, batch)) {
 				// The same load first, until the code paths of many writers are compiled: -XX:+PrintCompilation
 				// showed the store's methods deoptimised when the writers start and compiled again ~1.6 s later.
 				writers.warmUp(WARM_UP);
@@ -308,12 +314,18 @@ public final class FileStoreBenchmark {
 
 		private long nanos;
 
-		Writers(Outbox outbox, int count) {
+		Writers(Outbox outbox, int count, int batch) {
+			List<NewOperation> operations = Collections.nCopies(batch, NewOperation.of("http.post", "/notes", PAYLOAD));
 			for (int t = 0; t < count; t++) {
 				Thread thread = new Thread(() -> {
 					while (awaitRunning()) {
-						outbox.enqueue("http.post", "/notes", PAYLOAD);
-						this.done.increment();
+						if (batch == 1) {
+							outbox.enqueue("http.post", "/notes", PAYLOAD);
+						}
+						else {
+							outbox.enqueueAll(operations);
+						}
+						this.done.add(batch);
 					}
 				});
 				thread.start();
