@@ -6,6 +6,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +55,49 @@ class OperationIdsTests {
 		clock.set(Instant.parse("2026-01-01T00:00:01Z"));
 		ids.add(generator.next());
 		assertThat(ids).isSorted().doesNotHaveDuplicates();
+	}
+
+	@Test
+	void concurrentThreadsNeverShareAMillisecondAndSequenceNumber() throws Exception {
+		// A clock that stands still makes every thread run through the sequence numbers of one millisecond and
+		// borrow the next ones, so that all of them contend for the same counter the whole time.
+		MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+		OperationIds generator = new OperationIds(clock);
+		int threads = 8;
+		int each = 20_000;
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<List<String>>> results = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				results.add(pool.submit(() -> {
+					start.await();
+					List<String> ids = new ArrayList<>(each);
+					for (int i = 0; i < each; i++) {
+						ids.add(generator.next());
+					}
+					return ids;
+				}));
+			}
+			start.countDown();
+			Set<Long> highs = new HashSet<>();
+			for (Future<List<String>> result : results) {
+				List<String> ids = result.get(30, TimeUnit.SECONDS);
+				assertThat(ids).isSorted();
+				for (String id : ids) {
+					UUID uuid = UUID.fromString(id);
+					assertThat(uuid.version()).isEqualTo(7);
+					assertThat(highs.add(uuid.getMostSignificantBits())).as("the high half of %s again", id).isTrue();
+				}
+			}
+			assertThat(highs).hasSize(threads * each);
+			// 160,000 ids at 4,096 a millisecond: 40 milliseconds borrowed, no more.
+			long lastMillis = highs.stream().mapToLong((high) -> high >>> 16).max().orElseThrow();
+			assertThat(lastMillis - clock.millis()).isBetween(39L, 40L);
+		}
+		finally {
+			pool.shutdownNow();
+		}
 	}
 
 }
