@@ -30,6 +30,16 @@ class OperationIdsTests {
 	}
 
 	@Test
+	void aClockStandingAtTheEpochStillGivesVersion7Ids() {
+		OperationIds generator = new OperationIds(MutableClock.startingAt("1970-01-01T00:00:00Z"));
+		for (int i = 0; i < 3; i++) {
+			UUID id = UUID.fromString(generator.next());
+			assertThat(id.version()).isEqualTo(7);
+			assertThat(id.getMostSignificantBits() >>> 16).isZero();
+		}
+	}
+
+	@Test
 	void generatorsStartedAtTheSameInstantNeverRepeatAnId() {
 		// The C++ engine's unseeded rand() gave every restart the same ids; a restart is a new generator here.
 		Set<String> ids = new HashSet<>();
