@@ -66,7 +66,7 @@ public final class FileStoreBenchmark {
 		row("enqueue, 64 threads", sixtyFour, "target >= 50,000 ops/s");
 		double batches = enqueueAllRate(fresh(root, "batch"), seconds);
 		row("enqueueAll of 1,000, 1 thread", batches, "target >= 200,000 ops/s");
-		// After the rows with targets, so that they run as they did before this reference was added.
+		// After the enqueue rows with targets, so that those run as they did before this reference was added.
 		Interleaved eightAtOnce = enqueueRate(fresh(root, "b8"), 1, 8, seconds, true);
 		row("  reference: enqueueAll of 8, 1 thread", eightAtOnce.rate(), String.format(
 				"%.3f x 8 x raw: the 8-thread row's forces, no writers to wake, raw %,.0f /s in between",
