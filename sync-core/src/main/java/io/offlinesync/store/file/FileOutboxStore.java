@@ -402,8 +402,9 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 					else {
 						LineBatch batch = decoder.next();
 						read += takeRecords(batch, latest, dropped);
-						if (batch.tornLine() != null) {
-							torn = batch.tornLine();
+						RecoveryReport.DroppedRecord tornLine = batch.tornLine();
+						if (tornLine != null) {
+							torn = tornLine;
 						}
 					}
 				}
