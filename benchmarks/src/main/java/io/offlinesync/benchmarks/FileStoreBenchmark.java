@@ -1,6 +1,7 @@
 package io.offlinesync.benchmarks;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -71,6 +72,10 @@ public final class FileStoreBenchmark {
 		row("  reference: enqueueAll of 8, 1 thread", eightAtOnce.rate(), String.format(
 				"%.3f x 8 x raw: the 8-thread row's forces, no writers to wake, raw %,.0f /s in between",
 				eightAtOnce.rate() / (8 * eightAtOnce.raw()), eightAtOnce.raw()));
+		Interleaved lockstep = lockstepRate(fresh(root, "lockstep"), 8, seconds);
+		row("  reference: lockstep, bare, 8 threads", lockstep.rate(), String.format(
+				"%.3f x 8 x raw: the 8-thread row's ceiling, no store work, raw %,.0f /s in between",
+				lockstep.rate() / (8 * lockstep.raw()), lockstep.raw()));
 
 		Path scaling = fresh(root, "scaling");
 		double small = cycleCost(scaling, 1_000, seconds);
@@ -233,21 +238,41 @@ public final class FileStoreBenchmark {
 			for (int i = 0; i < 2_000; i++) {
 				outbox.enqueue("http.post", "/warmup", PAYLOAD);
 			}
-			try (Writers writers = new Writers(outbox, threads, batch)) {
-				// The same load first, until the code paths of many writers are compiled: -XX:+PrintCompilation
-				// showed the store's methods deoptimised when the writers start and compiled again ~1.6 s later.
-				writers.warmUp(WARM_UP);
-				int slices = againstRaw ? SLICES : 1;
-				Duration slice = Duration.ofSeconds(seconds).dividedBy(slices);
-				for (int i = 0; i < slices; i++) {
-					if (againstRaw) {
-						raw.run(slice);
-					}
-					writers.run(slice);
-				}
-				return new Interleaved(writers.rate(), againstRaw ? raw.rate() : Double.NaN);
+			try (Writers writers = Writers.enqueuing(outbox, threads, batch)) {
+				return interleaved(writers, raw, seconds);
 			}
 		}
+	}
+
+	/**
+	 * The ceiling for the store's row of {@code threads} writers: {@link LockstepGroupCommit}, against raw slices in
+	 * between as that row.
+	 */
+	private static Interleaved lockstepRate(Path directory, int threads, int seconds) throws Exception {
+		try (LockstepGroupCommit lockstep = new LockstepGroupCommit(directory.resolve("lockstep.bin"), threads);
+				RawLoop raw = new RawLoop(directory);
+				Writers writers = new Writers(threads, 1, lockstep::write, lockstep::resume, lockstep::drain)) {
+			return interleaved(writers, raw, seconds);
+		}
+	}
+
+	/**
+	 * Run writers for {@code seconds} after warming them up. With a raw loop, the seconds of measurement are cut into
+	 * slices that alternate with slices of the raw loop.
+	 */
+	private static Interleaved interleaved(Writers writers, RawLoop raw, int seconds) throws Exception {
+		// The same load first, until the code paths of many writers are compiled: -XX:+PrintCompilation showed the
+		// store's methods deoptimised when the writers start and compiled again ~1.6 s later.
+		writers.warmUp(WARM_UP);
+		int slices = (raw != null) ? SLICES : 1;
+		Duration slice = Duration.ofSeconds(seconds).dividedBy(slices);
+		for (int i = 0; i < slices; i++) {
+			if (raw != null) {
+				raw.run(slice);
+			}
+			writers.run(slice);
+		}
+		return new Interleaved(writers.rate(), (raw != null) ? raw.rate() : Double.NaN);
 	}
 
 	/** A store's enqueue rate, and the raw fsync rate measured in slices between its own. */
@@ -315,18 +340,28 @@ public final class FileStoreBenchmark {
 
 		private long nanos;
 
-		Writers(Outbox outbox, int count, int batch) {
-			List<NewOperation> operations = Collections.nCopies(batch, NewOperation.of("http.post", "/notes", PAYLOAD));
+		private final Runnable starting;
+
+		private final Call stopping;
+
+		/**
+		 * @param starting run while all writers are idle, before they are let run
+		 * @param stopping run once the writers are told to stop, before waiting until all are idle: releases writers
+		 * that wait for one another
+		 */
+		Writers(int count, int perCall, Call call, Runnable starting, Call stopping) {
+			this.starting = starting;
+			this.stopping = stopping;
 			for (int t = 0; t < count; t++) {
 				Thread thread = new Thread(() -> {
-					while (awaitRunning()) {
-						if (batch == 1) {
-							outbox.enqueue("http.post", "/notes", PAYLOAD);
+					try {
+						while (awaitRunning()) {
+							call.make();
+							this.done.add(perCall);
 						}
-						else {
-							outbox.enqueueAll(operations);
-						}
-						this.done.add(batch);
+					}
+					catch (IOException ex) {
+						throw new UncheckedIOException(ex);
 					}
 				});
 				thread.start();
@@ -334,8 +369,22 @@ public final class FileStoreBenchmark {
 			}
 		}
 
+		/**
+		 * Writers that enqueue {@code batch} operations at a time ({@code enqueue} for one, {@code enqueueAll} for
+		 * more).
+		 */
+		static Writers enqueuing(Outbox outbox, int count, int batch) {
+			List<NewOperation> operations = Collections.nCopies(batch, NewOperation.of("http.post", "/notes", PAYLOAD));
+			Call call = (batch == 1) ? () -> outbox.enqueue("http.post", "/notes", PAYLOAD)
+					: () -> outbox.enqueueAll(operations);
+			return new Writers(count, batch, call, () -> {
+			}, () -> {
+			});
+		}
+
 		/** Let the writers run for a while and count what they enqueue in it; then wait until all are idle. */
 		void run(Duration duration) throws InterruptedException {
+			this.starting.run();
 			synchronized (this.gate) {
 				this.running = true;
 				this.gate.notifyAll();
@@ -345,8 +394,14 @@ public final class FileStoreBenchmark {
 			Thread.sleep(duration.toMillis());
 			this.count += this.done.sum() - before;
 			this.nanos += System.nanoTime() - started;
+			this.running = false;
+			try {
+				this.stopping.make();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
 			synchronized (this.gate) {
-				this.running = false;
 				while (this.idle < this.threads.size()) {
 					this.gate.wait();
 				}
@@ -398,6 +453,14 @@ public final class FileStoreBenchmark {
 			for (Thread thread : this.threads) {
 				thread.join();
 			}
+		}
+
+		/** What each writer does in its loop, {@code perCall} writes at a time. */
+		@FunctionalInterface
+		interface Call {
+
+			void make() throws IOException;
+
 		}
 
 	}
