@@ -70,8 +70,7 @@ final class LockstepGroupCommit implements AutoCloseable {
 	/** Hand over one record and return once a force has covered it. */
 	void write() throws IOException {
 		long mine;
-		ByteBuffer full = null;
-		Thread[] covered = null;
+		Round full = null;
 		synchronized (this) {
 			this.batch.put(this.record);
 			mine = this.round;
@@ -79,13 +78,11 @@ final class LockstepGroupCommit implements AutoCloseable {
 				this.parked.add(Thread.currentThread());
 			}
 			else {
-				full = takeBatch();
-				covered = this.parked.toArray(new Thread[0]);
-				this.parked.clear();
+				full = endRound();
 			}
 		}
 		if (full != null) {
-			force(full, mine, covered);
+			force(full);
 			return;
 		}
 		while (this.durableRound <= mine) {
@@ -95,20 +92,15 @@ final class LockstepGroupCommit implements AutoCloseable {
 
 	/** Release the writers of a part batch, and have every writer that comes later force its own record. */
 	void drain() throws IOException {
-		ByteBuffer part;
-		long taken;
-		Thread[] covered;
+		Round part;
 		synchronized (this) {
 			this.draining = true;
 			if (this.parked.isEmpty()) {
 				return;
 			}
-			taken = this.round;
-			part = takeBatch();
-			covered = this.parked.toArray(new Thread[0]);
-			this.parked.clear();
+			part = endRound();
 		}
-		force(part, taken, covered);
+		force(part);
 	}
 
 	/** Batch all writers again; call only while none of them writes. */
@@ -116,15 +108,16 @@ final class LockstepGroupCommit implements AutoCloseable {
 		this.draining = false;
 	}
 
-	/** With this object's monitor held: the batch of this round, which then ends. */
-	private ByteBuffer takeBatch() {
-		ByteBuffer full = this.batch.flip();
+	/** With this object's monitor held: end this round, taking its records and the writers parked in it. */
+	private Round endRound() {
+		Round ended = new Round(this.batch.flip(), this.round++, this.parked.toArray(new Thread[0]));
+		this.parked.clear();
 		this.batch = ByteBuffer.allocate(RECORD * this.writers);
-		this.round++;
-		return full;
+		return ended;
 	}
 
-	private void force(ByteBuffer records, long round, Thread[] covered) throws IOException {
+	private void force(Round ended) throws IOException {
+		ByteBuffer records = ended.records();
 		synchronized (this.forceLock) {
 			if (this.end + records.remaining() > this.allocated) {
 				ByteBuffer lineFeeds = LINE_FEEDS.duplicate();
@@ -137,9 +130,9 @@ final class LockstepGroupCommit implements AutoCloseable {
 				this.end += this.channel.write(records, this.end);
 			}
 			this.channel.force(false);
-			this.durableRound = Math.max(this.durableRound, round + 1);
+			this.durableRound = Math.max(this.durableRound, ended.number() + 1);
 		}
-		for (Thread writer : covered) {
+		for (Thread writer : ended.covered()) {
 			LockSupport.unpark(writer);
 		}
 	}
@@ -147,6 +140,10 @@ final class LockstepGroupCommit implements AutoCloseable {
 	@Override
 	public void close() throws IOException {
 		this.channel.close();
+	}
+
+	/** A batch of records, the round it ended, and the writers parked until it is forced. */
+	private record Round(ByteBuffer records, long number, Thread[] covered) {
 	}
 
 }
