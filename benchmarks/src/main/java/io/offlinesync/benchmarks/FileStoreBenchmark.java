@@ -226,9 +226,8 @@ public final class FileStoreBenchmark {
 
 	/**
 	 * Threads enqueuing {@code batch} operations at a time ({@code enqueue} for one, {@code enqueueAll} for more),
-	 * each waiting for its own durable write. With {@code againstRaw}, the seconds of measurement are cut into slices
-	 * that alternate with slices of the raw loop, so that the rate and its baseline are measured over the same stretch
-	 * of time: this machine's fsync rate moves by a third within a minute.
+	 * each waiting for its own durable write; with {@code againstRaw}, against raw slices in between (see
+	 * {@link #interleaved}).
 	 */
 	private static Interleaved enqueueRate(Path directory, int threads, int batch, int seconds, boolean againstRaw)
 			throws Exception {
@@ -258,7 +257,8 @@ public final class FileStoreBenchmark {
 
 	/**
 	 * Run writers for {@code seconds} after warming them up. With a raw loop, the seconds of measurement are cut into
-	 * slices that alternate with slices of the raw loop.
+	 * slices that alternate with slices of the raw loop, so that the rate and its baseline are measured over the same
+	 * stretch of time: this machine's fsync rate moves by a third within a minute.
 	 */
 	private static Interleaved interleaved(Writers writers, RawLoop raw, int seconds) throws Exception {
 		// The same load first, until the code paths of many writers are compiled: -XX:+PrintCompilation showed the
