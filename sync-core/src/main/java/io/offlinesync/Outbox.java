@@ -328,6 +328,14 @@ public final class Outbox {
 						+ this.config.maxPayloadBytes() + " bytes" + where(index, count));
 			}
 		}
+		for (OperationValidator validator : this.config.validators()) {
+			try {
+				validator.validate(operation);
+			}
+			catch (InvalidOperationException ex) {
+				throw (count > 1) ? new InvalidOperationException(ex.getMessage() + where(index, count)) : ex;
+			}
+		}
 	}
 
 	/** Where in a batch an operation is, for messages; built only when one is thrown. */

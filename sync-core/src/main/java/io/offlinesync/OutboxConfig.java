@@ -1,5 +1,7 @@
 package io.offlinesync;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,12 +20,15 @@ public final class OutboxConfig {
 
 	private final RetryPolicy retryPolicy;
 
+	private final List<OperationValidator> validators;
+
 	private OutboxConfig(Builder builder) {
 		if (builder.maxPayloadBytes < 1) {
 			throw new IllegalArgumentException("'maxPayloadBytes' must be at least 1 but was " + builder.maxPayloadBytes);
 		}
 		this.maxPayloadBytes = builder.maxPayloadBytes;
 		this.retryPolicy = Objects.requireNonNull(builder.retryPolicy, "'retryPolicy' must not be null");
+		this.validators = List.copyOf(builder.validators);
 	}
 
 	/** @return the default settings */
@@ -46,9 +51,15 @@ public final class OutboxConfig {
 		return this.retryPolicy;
 	}
 
+	/** @return the checks every enqueued operation passes, in order, besides the outbox's own */
+	public List<OperationValidator> validators() {
+		return this.validators;
+	}
+
 	@Override
 	public String toString() {
-		return "OutboxConfig[maxPayloadBytes=" + this.maxPayloadBytes + ", retryPolicy=" + this.retryPolicy + "]";
+		return "OutboxConfig[maxPayloadBytes=" + this.maxPayloadBytes + ", retryPolicy=" + this.retryPolicy
+				+ ", validators=" + this.validators + "]";
 	}
 
 	/**
@@ -62,6 +73,8 @@ public final class OutboxConfig {
 
 		private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
+		private final List<OperationValidator> validators = new ArrayList<>();
+
 		private Builder() {
 		}
 
@@ -74,6 +87,15 @@ public final class OutboxConfig {
 		/** @param retryPolicy the retry policy */
 		public Builder retryPolicy(RetryPolicy retryPolicy) {
 			this.retryPolicy = retryPolicy;
+			return this;
+		}
+
+		/**
+		 * @param validator one more check every enqueued operation must pass, after the outbox's own
+		 * @return this builder
+		 */
+		public Builder validator(OperationValidator validator) {
+			this.validators.add(Objects.requireNonNull(validator, "'validator' must not be null"));
 			return this;
 		}
 

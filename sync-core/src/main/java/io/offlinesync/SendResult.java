@@ -1,11 +1,26 @@
 package io.offlinesync;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * What a {@link SyncTransport} reports for one delivery attempt.
+ *
+ * <p>Two kinds of failure are told apart. The remote <em>answered</em> with a failure, or stopped answering after
+ * the request went out: {@link #retryable} (an attempt is used, another is scheduled with backoff) or
+ * {@link #permanent} (the operation is parked). The remote could <em>not be reached</em> at all (connection refused,
+ * no route, name not resolved, connect timeout, failed TLS handshake): {@link #unreachable}; that is an outage, not
+ * a failed attempt, so the operation keeps its attempts and waits for the link to come back, however long that
+ * takes.
  *
  * @since 0.1.0
  */
@@ -23,7 +38,10 @@ public final class SendResult {
 		RETRYABLE,
 
 		/** Failed for good: park the operation. */
-		PERMANENT
+		PERMANENT,
+
+		/** The remote could not be reached; nothing was delivered. Not an attempt: the link is offline. */
+		UNREACHABLE
 
 	}
 
@@ -78,11 +96,63 @@ public final class SendResult {
 		return new SendResult(Outcome.PERMANENT, describe(error), null);
 	}
 
+	/**
+	 * The remote could not be reached, so no request reached it: the engine takes the link offline, gives the
+	 * operation back without counting an attempt, and resumes once the link is back.
+	 * @param error why, for example {@code "Connection refused: api.example.com/10.0.0.7:443"}; must not be
+	 * {@literal null}
+	 * @return the result
+	 */
+	public static SendResult unreachable(String error) {
+		return new SendResult(Outcome.UNREACHABLE, describe(error), null);
+	}
+
+	/**
+	 * The result of a send that failed with an exception: {@link #unreachable} when the exception, or one of its
+	 * causes, says the connection could not be made ({@link ConnectException}, {@link NoRouteToHostException},
+	 * {@link UnknownHostException}, {@link PortUnreachableException}, {@link HttpConnectTimeoutException},
+	 * {@link SSLHandshakeException}), otherwise {@link #retryable}.
+	 * @param failure the exception; must not be {@literal null}
+	 * @return the result, its error naming the exception
+	 */
+	public static SendResult ofFailure(Throwable failure) {
+		Objects.requireNonNull(failure, "'failure' must not be null");
+		Throwable unreachable = connectionFailure(failure);
+		if (unreachable != null) {
+			return unreachable(describe(unreachable));
+		}
+		Throwable cause = failure;
+		while (cause instanceof CompletionException && cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return retryable(describe(cause));
+	}
+
+	/**
+	 * @return the exception in the cause chain that says no connection was made, or {@literal null}
+	 */
+	private static Throwable connectionFailure(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+					|| cause instanceof UnknownHostException || cause instanceof PortUnreachableException
+					|| cause instanceof HttpConnectTimeoutException || cause instanceof SSLHandshakeException) {
+				return cause;
+			}
+		}
+		return null;
+	}
+
+	private static String describe(Throwable failure) {
+		String message = failure.getMessage();
+		return failure.getClass().getSimpleName() + ((message != null && !message.isBlank()) ? ": " + message : "");
+	}
+
 	private static String describe(String error) {
 		Objects.requireNonNull(error, "'error' must not be null");
 		return error.isBlank() ? "send failed" : error;
 	}
 
+	/** @return how the attempt ended */
 	public Outcome outcome() {
 		return this.outcome;
 	}

@@ -36,6 +36,11 @@ import java.util.function.Consumer;
  * {@link EngineConfig#offlineSleep()}). Up to {@link EngineConfig#concurrency()} sends are in flight at once, without
  * a thread each. Operations that share an ordering key go one at a time, in enqueue order.
  *
+ * <p>A send whose remote could not be reached ({@link SendResult.Outcome#UNREACHABLE}, or an exception that says the
+ * connection could not be made) is an outage, not an attempt: the operation is given back with its attempts as they
+ * were, the probe takes the link offline, and nothing more is claimed until the probe's backoff re-check passes; then
+ * one trial send goes out, and once one reaches the remote the engine runs at full speed again.
+ *
  * <p>Every send ends in a recorded result: a transport that throws, completes exceptionally, answers nothing or
  * exceeds {@link EngineConfig#sendTimeout()} counts as a retryable failure. If even recording fails (the store is
  * down), the claim goes stale and the in-flight timeout requeues the operation.
@@ -116,24 +121,67 @@ public final class SyncEngine implements AutoCloseable {
 	}
 
 	/**
-	 * One pass: requeue stale claims; if the network is up, claim up to the batch limit of ready operations, send
-	 * them with the configured concurrency and record every result before returning.
+	 * One pass: requeue stale claims; then, while the link is up, claim ready operations as send slots free up, up to
+	 * the batch limit, send them, and record every result before returning. An operation is claimed only once a slot
+	 * for it is free, so its send starts at once and no claim waits in a queue.
 	 * @return how many operations were claimed and attempted
 	 */
 	public int tick() {
 		housekeeping();
-		if (!this.probe.isOnline()) {
-			return 0;
-		}
-		List<Operation> claimed = this.outbox.claimReady(this.config.batchLimit());
-		List<CompletableFuture<Void>> sends = new ArrayList<>(claimed.size());
-		for (Operation operation : claimed) {
-			this.sendPermits.acquireUninterruptibly();
-			sends.add(send(operation));
+		List<CompletableFuture<Void>> sends = new ArrayList<>();
+		int attempted = 0;
+		while (attempted < this.config.batchLimit() && this.probe.isOnline()) {
+			List<Operation> claimed = claimForFreeSlots(this.config.batchLimit() - attempted, true);
+			if (claimed.isEmpty()) {
+				break;
+			}
+			for (Operation operation : claimed) {
+				sends.add(send(operation));
+			}
+			attempted += claimed.size();
 		}
 		// Bounded: each send ends by the send timeout at the latest.
 		CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
-		return claimed.size();
+		return attempted;
+	}
+
+	/**
+	 * Claim up to {@code max} ready operations, no more than there are free send slots, and hold a slot for each one
+	 * claimed. While the link is unconfirmed (its outage has not yet ended in a send that reached the remote), one
+	 * trial send at a time.
+	 * @param max the most to claim
+	 * @param waitForSlot whether to wait for a slot when none is free
+	 * @return the claimed operations, each holding a send permit
+	 */
+	private List<Operation> claimForFreeSlots(int max, boolean waitForSlot) {
+		int wanted = max;
+		if (!this.probe.isConfirmed()) {
+			if (sendsInFlight() > 0) {
+				return List.of();
+			}
+			wanted = 1;
+		}
+		int permits = 0;
+		if (waitForSlot) {
+			this.sendPermits.acquireUninterruptibly();
+			permits = 1;
+		}
+		while (permits < wanted && this.sendPermits.tryAcquire()) {
+			permits++;
+		}
+		if (permits == 0) {
+			return List.of();
+		}
+		List<Operation> claimed;
+		try {
+			claimed = this.outbox.claimReady(permits);
+		}
+		catch (RuntimeException | Error ex) {
+			this.sendPermits.release(permits);
+			throw ex;
+		}
+		this.sendPermits.release(permits - claimed.size());
+		return claimed;
 	}
 
 	/**
@@ -261,16 +309,15 @@ public final class SyncEngine implements AutoCloseable {
 		int free = this.sendPermits.availablePermits();
 		// Claim in groups: for a store whose every claim is a database round trip, claiming one operation per freed
 		// slot would make the claims, not the sends, the limit. Every finished send wakes the loop to look again.
-		if (free == 0 || (free < claimGroup() && sendsInFlight() > 0)) {
+		if (this.probe.isConfirmed() && (free == 0 || (free < claimGroup() && sendsInFlight() > 0))) {
 			return this.config.idleSleep();
 		}
-		List<Operation> claimed = this.outbox.claimReady(Math.min(free, this.config.batchLimit()));
+		List<Operation> claimed = claimForFreeSlots(Math.min(free, this.config.batchLimit()), false);
 		for (int i = 0; i < claimed.size(); i++) {
 			if (!this.running) {
 				releaseUnsent(claimed.subList(i, claimed.size()));
 				break;
 			}
-			this.sendPermits.acquireUninterruptibly();
 			send(claimed.get(i));
 		}
 		return claimed.isEmpty() ? this.config.idleSleep() : null;
@@ -297,8 +344,10 @@ public final class SyncEngine implements AutoCloseable {
 		return Math.max(1, Math.min(this.config.concurrency(), this.config.batchLimit()) / 2);
 	}
 
+	/** Give back claimed operations that were not sent, and their send permits. */
 	private void releaseUnsent(List<Operation> unsent) {
 		for (Operation operation : unsent) {
+			this.sendPermits.release();
 			try {
 				this.outbox.release(operation);
 			}
@@ -361,22 +410,36 @@ public final class SyncEngine implements AutoCloseable {
 					wakeUp();
 					recorded.complete(null);
 				};
+				if (outcome.outcome() == SendResult.Outcome.UNREACHABLE) {
+					// An outage, not a failed attempt: pause delivery before the next claim, and give this one back.
+					this.probe.reportUnreachable(outcome.error());
+					recordOnRecorder(() -> recordFailure(operation, outcome, latency), finish);
+					return;
+				}
+				if (failure == null) {
+					// The transport answered, so the remote was reached.
+					this.probe.reportReachable();
+				}
 				if (outcome.isOk()) {
 					this.delivered.add(new Delivered(operation, outcome, latency, finish));
 					scheduleDeliveredRecorder();
 				}
 				else {
-					recorder().execute(() -> {
-						try {
-							recordFailure(operation, outcome, latency);
-						}
-						finally {
-							finish.run();
-						}
-					});
+					recordOnRecorder(() -> recordFailure(operation, outcome, latency), finish);
 				}
 			});
 		return recorded;
+	}
+
+	private void recordOnRecorder(Runnable record, Runnable finish) {
+		recorder().execute(() -> {
+			try {
+				record.run();
+			}
+			finally {
+				finish.run();
+			}
+		});
 	}
 
 	/**
@@ -463,14 +526,18 @@ public final class SyncEngine implements AutoCloseable {
 		if (cause instanceof TimeoutException) {
 			return SendResult.retryable("send timed out after " + this.config.sendTimeout().toMillis() + " ms");
 		}
-		String message = cause.getMessage();
-		return SendResult.retryable(cause.getClass().getSimpleName() + ((message != null) ? ": " + message : ""));
+		return SendResult.ofFailure(cause);
 	}
 
+	/**
+	 * Record a send that did not deliver: an unreachable remote gives the operation back without counting the attempt
+	 * (it waits for the link, not for a backoff); any other failure is a failed attempt.
+	 */
 	private void recordFailure(Operation operation, SendResult result, Duration latency) {
+		boolean unreachable = result.outcome() == SendResult.Outcome.UNREACHABLE;
 		Operation stored = null;
 		try {
-			stored = this.outbox.markFailed(operation, result);
+			stored = unreachable ? this.outbox.release(operation) : this.outbox.markFailed(operation, result);
 		}
 		catch (OperationStateException ex) {
 			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());

@@ -216,6 +216,100 @@ class SyncEngineTests {
 	}
 
 	@Test
+	void anOutageFarLongerThanTheRetryScheduleUsesNoAttemptsAndEverythingIsDeliveredWhenItEnds() {
+		// Default retry policy (its whole schedule is about a minute) and default re-check delays, ten minutes down.
+		List<Operation> operations = new ArrayList<>();
+		for (int i = 0; i < 30; i++) {
+			operations.add(this.outbox.enqueue("http.post", "/notes", "n" + i));
+		}
+		AtomicBoolean remoteUp = new AtomicBoolean(false);
+		AtomicInteger sendsWhileDown = new AtomicInteger();
+		FakeTransport transport = new FakeTransport().answerByDefault((operation) -> {
+			if (remoteUp.get()) {
+				return SendResult.ok();
+			}
+			sendsWhileDown.incrementAndGet();
+			return SendResult.unreachable("ConnectException: Connection refused");
+		});
+		NetworkProbe probe = NetworkProbe.builder(() -> true).clock(this.clock).build();
+		SyncEngine engine = engine(this.outbox, transport, probe, EngineConfig.defaults());
+		Instant outageEnds = this.clock.instant().plus(Duration.ofMinutes(10));
+		while (this.clock.instant().isBefore(outageEnds)) {
+			engine.tick();
+			this.clock.advance(Duration.ofSeconds(1));
+		}
+		assertThat(probe.status().online()).isFalse();
+		assertThat(operations).map(this::stored).allSatisfy((operation) -> {
+			assertThat(operation.status()).isEqualTo(OperationStatus.PENDING);
+			assertThat(operation.attempt()).isZero();
+		});
+		// One burst (the concurrency) when the outage began, then one trial send per re-check, at least 15 s apart.
+		assertThat(sendsWhileDown.get()).isBetween(EngineConfig.DEFAULT_CONCURRENCY + 30, 60);
+
+		remoteUp.set(true);
+		Instant back = this.clock.instant();
+		while (this.outbox.stats().backlog() > 0) {
+			engine.tick();
+			this.clock.advance(Duration.ofSeconds(1));
+			assertThat(Duration.between(back, this.clock.instant()))
+				.isLessThanOrEqualTo(NetworkProbe.DEFAULT_RECHECK_MAX_DELAY.plusSeconds(5));
+		}
+		assertThat(operations).map(this::stored).allSatisfy((operation) -> {
+			assertThat(operation.status()).isEqualTo(OperationStatus.DONE);
+			assertThat(operation.attempt()).isEqualTo(1);
+		});
+		assertThat(probe.isConfirmed()).isTrue();
+	}
+
+	@Test
+	void anUnreachableSendIsGivenBackWithItsAttemptsAsTheyWere() {
+		Operation operation = this.outbox.enqueue("http.post", "/a", "1");
+		FakeTransport transport = new FakeTransport().answerByDefault(SendResult.retryable("HTTP 503"));
+		NetworkProbe probe = NetworkProbe.builder(() -> true).clock(this.clock).build();
+		SyncEngine engine = engine(this.outbox, transport, probe, EngineConfig.defaults());
+		engine.tick();
+		this.clock.set(stored(operation).nextAttemptAt());
+		transport.answerByDefault(SendResult.unreachable("UnknownHostException: api.example.com"));
+		List<SendResult.Outcome> heard = new CopyOnWriteArrayList<>();
+		engine.addDeliveryListener((op, result, latency, stored) -> heard.add(result.outcome()));
+
+		assertThat(engine.tick()).isEqualTo(1);
+
+		Operation given = stored(operation);
+		assertThat(given.status()).isEqualTo(OperationStatus.FAILED);
+		assertThat(given.attempt()).isEqualTo(1);
+		assertThat(given.lastError()).isEqualTo("HTTP 503");
+		assertThat(given.nextAttemptAt()).isEqualTo(this.clock.instant());
+		assertThat(heard).containsExactly(SendResult.Outcome.UNREACHABLE);
+		assertThat(probe.status().reason()).isEqualTo("UnknownHostException: api.example.com");
+		assertThat(engine.tick()).as("offline: nothing is claimed").isZero();
+	}
+
+	@Test
+	void aRecoveringLinkCarriesOneTrialSendUntilOneReachesTheRemote() {
+		for (int i = 0; i < 10; i++) {
+			this.outbox.enqueue("http.post", "/a", "n" + i);
+		}
+		CompletableFuture<SendResult> trialAnswer = new CompletableFuture<>();
+		AtomicInteger sends = new AtomicInteger();
+		SyncTransport transport = (operation) -> (sends.incrementAndGet() == 1) ? trialAnswer
+				: CompletableFuture.completedFuture(SendResult.ok());
+		NetworkProbe probe = NetworkProbe.builder(() -> true).clock(this.clock).build();
+		probe.reportUnreachable("Connection refused");
+		this.clock.advance(NetworkProbe.DEFAULT_RECHECK_INITIAL_DELAY);
+		SyncEngine engine = engine(this.outbox, transport, probe, EngineConfig.defaults());
+		engine.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> sends.get() == 1);
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sends.get() == 1);
+
+		trialAnswer.complete(SendResult.ok());
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.stats().count(OperationStatus.DONE) == 10);
+		assertThat(sends).hasValue(10);
+		assertThat(probe.isConfirmed()).isTrue();
+	}
+
+	@Test
 	void deliveryListenersHearEveryAttemptWithItsStoredOutcome() {
 		this.outbox.enqueue("http.post", "/ok", "1");
 		this.outbox.enqueue("http.post", "/bad", "2");

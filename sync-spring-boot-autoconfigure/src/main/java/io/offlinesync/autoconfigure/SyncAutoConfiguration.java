@@ -3,6 +3,8 @@ package io.offlinesync.autoconfigure;
 import java.time.Clock;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -15,8 +17,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import io.offlinesync.DeliveryListener;
 import io.offlinesync.EngineConfig;
-import io.offlinesync.NetworkChecks;
 import io.offlinesync.NetworkProbe;
+import io.offlinesync.OperationValidator;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
@@ -46,8 +48,9 @@ public final class SyncAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OutboxConfig syncOutboxConfig(SyncProperties properties, RetryPolicy retryPolicy) {
-		return SyncSettings.outboxConfig(properties.getStore(), retryPolicy);
+	OutboxConfig syncOutboxConfig(SyncProperties properties, RetryPolicy retryPolicy,
+			ObjectProvider<OperationValidator> validators) {
+		return SyncSettings.outboxConfig(properties.getStore(), retryPolicy, validators.orderedStream().toList());
 	}
 
 	@Bean
@@ -80,24 +83,7 @@ public final class SyncAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	NetworkProbe syncNetworkProbe(SyncProperties properties, ObjectProvider<Clock> clock) {
-		SyncProperties.Probe probe = properties.getProbe();
-		return SyncSettings.validated(() -> switch (probe.getMode()) {
-			case ALWAYS -> NetworkProbe.alwaysOnline();
-			case HTTP -> {
-				if (probe.getUrl() == null) {
-					throw new IllegalArgumentException("'url' must be set when sync.probe.mode is http");
-				}
-				yield new NetworkProbe(NetworkChecks.http(probe.getUrl(), probe.getTimeout()), probe.getInterval(),
-						syncClock(clock));
-			}
-			case TCP -> {
-				if (probe.getHost() == null || probe.getPort() == null) {
-					throw new IllegalArgumentException("'host' and 'port' must be set when sync.probe.mode is tcp");
-				}
-				yield new NetworkProbe(NetworkChecks.tcp(probe.getHost(), probe.getPort(), probe.getTimeout()),
-						probe.getInterval(), syncClock(clock));
-			}
-		});
+		return SyncSettings.networkProbe(properties.getProbe(), syncClock(clock));
 	}
 
 	@Bean
@@ -126,17 +112,33 @@ public final class SyncAutoConfiguration {
 		return clock.getIfUnique(Clock::systemUTC);
 	}
 
+	/**
+	 * The HTTP transport, and the rules it checks operations against at enqueue; both back off when the application
+	 * defines a transport of its own.
+	 */
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(WebClient.class)
+	@ConditionalOnClass({ WebClient.class, ClientHttpConnectorBuilder.class })
+	@ConditionalOnMissingBean(SyncTransport.class)
 	static class WebClientTransportConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean
-		SyncTransport syncTransport(SyncProperties properties, ObjectProvider<WebClient.Builder> webClientBuilder,
-				NetworkProbe probe, ObjectProvider<Clock> clock) {
+		HttpOperationRules syncHttpOperationRules(SyncProperties properties) {
 			SyncProperties.Transport transport = properties.getTransport();
-			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder), transport.getBaseUrl(),
-					transport.getTimeout(), transport.getHeaders(), probe, syncClock(clock));
+			return new HttpOperationRules(transport.getBaseUrl(), transport.getHeaders().keySet(),
+					transport.getOverridableHeaders());
+		}
+
+		@Bean
+		SyncTransport syncTransport(SyncProperties properties, HttpOperationRules rules,
+				ObjectProvider<WebClient.Builder> webClientBuilder,
+				ObjectProvider<ClientHttpConnectorBuilder<?>> connectorBuilder,
+				ObjectProvider<HttpClientSettings> clientSettings, ObjectProvider<Clock> clock) {
+			SyncProperties.Transport transport = properties.getTransport();
+			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder),
+					connectorBuilder.getIfAvailable(ClientHttpConnectorBuilder::detect),
+					clientSettings.getIfAvailable(HttpClientSettings::defaults), rules, transport.getHeaders(),
+					transport.effectiveConnectTimeout(), transport.getTimeout(),
+					transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL, syncClock(clock));
 		}
 
 	}

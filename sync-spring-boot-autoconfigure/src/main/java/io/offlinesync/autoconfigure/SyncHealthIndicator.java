@@ -59,6 +59,9 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("oldestPendingAge", oldestAge.toString())
 			.withDetail("online", (this.probe != null) && this.probe.lastKnownOnline())
 			.withDetail("engineRunning", (this.engine != null) && this.engine.isRunning());
+		if (this.probe != null) {
+			builder.withDetail("link", link(this.probe.status()));
+		}
 		if (this.tracker != null) {
 			putIfPresent(builder, "lastSuccessAt", this.tracker.lastSuccessAt());
 			putIfPresent(builder, "lastErrorAt", this.tracker.lastErrorAt());
@@ -85,6 +88,25 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 		else {
 			builder.down().withDetail("problems", problems);
 		}
+	}
+
+	/**
+	 * The link as an operator reads it: online, offline (why, since when, when it is checked again) or recovering
+	 * (a check passed and one trial send is on its way).
+	 */
+	private static Map<String, Object> link(NetworkProbe.Status status) {
+		Map<String, Object> link = new LinkedHashMap<>();
+		link.put("state", status.confirmed() ? "online" : status.online() ? "recovering" : "offline");
+		if (status.outageSince() != null) {
+			link.put("outageSince", status.outageSince().toString());
+		}
+		if (status.reason() != null) {
+			link.put("reason", status.reason());
+		}
+		if (status.nextCheckAt() != null) {
+			link.put("nextCheckAt", status.nextCheckAt().toString());
+		}
+		return link;
 	}
 
 	private static void putIfPresent(Health.Builder builder, String key, Object value) {

@@ -71,11 +71,20 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 			Gauge.builder("sync.online", this.probe, (probe) -> probe.lastKnownOnline() ? 1 : 0)
 				.description("Whether the network was up at the last check")
 				.register(registry);
+			Gauge.builder("sync.outage.duration", this.probe, (probe) -> outageSeconds(probe.status()))
+				.baseUnit("seconds")
+				.description("How long the open outage has lasted; 0 when none is open")
+				.register(registry);
 		}
 		FunctionCounter.builder("sync.enqueued", this.enqueued, LongAdder::sum)
 			.description("Operations enqueued")
 			.register(registry);
 		this.registry = registry;
+	}
+
+	private double outageSeconds(NetworkProbe.Status status) {
+		return (status.outageSince() != null)
+				? Math.max(0, Duration.between(status.outageSince(), this.clock.instant()).toMillis() / 1000.0) : 0;
 	}
 
 	/**
@@ -112,7 +121,8 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 			.description("Time from send to result")
 			.register(meters)
 			.record(latency.toNanos(), TimeUnit.NANOSECONDS);
-		if (stored != null && stored.status() == OperationStatus.FAILED) {
+		if (result.outcome() == SendResult.Outcome.RETRYABLE && stored != null
+				&& stored.status() == OperationStatus.FAILED) {
 			Counter.builder("sync.retries")
 				.description("Failed attempts after which another attempt was scheduled")
 				.register(meters)

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -449,7 +451,9 @@ public class SyncProperties {
 	public static class Probe {
 
 		/**
-		 * How to check: always online (delivery failures are the only signal), an HTTP request, or a TCP connect.
+		 * How to check: no check of its own (deliveries that cannot connect are the signal, and a trial send
+		 * re-checks), an HTTP request, or a TCP connect. In every mode a delivery that cannot connect takes the link
+		 * offline without using an attempt.
 		 */
 		private ProbeMode mode = ProbeMode.ALWAYS;
 
@@ -469,7 +473,7 @@ public class SyncProperties {
 		private Integer port;
 
 		/**
-		 * How long an answer is reused before the next check.
+		 * How long an "online" answer is reused before the next check.
 		 */
 		private Duration interval = Duration.ofSeconds(5);
 
@@ -477,6 +481,17 @@ public class SyncProperties {
 		 * Timeout of one check.
 		 */
 		private Duration timeout = Duration.ofSeconds(2);
+
+		/**
+		 * Delay before the first re-check of a link that went down; it doubles at every failed re-check.
+		 */
+		private Duration recheckInitialDelay = Duration.ofSeconds(1);
+
+		/**
+		 * Longest delay between re-checks of a link that is down, however long the outage: delivery resumes at
+		 * most this long after the link is back.
+		 */
+		private Duration recheckMaxDelay = Duration.ofSeconds(15);
 
 		public ProbeMode getMode() {
 			return this.mode;
@@ -526,6 +541,22 @@ public class SyncProperties {
 			this.timeout = timeout;
 		}
 
+		public Duration getRecheckInitialDelay() {
+			return this.recheckInitialDelay;
+		}
+
+		public void setRecheckInitialDelay(Duration recheckInitialDelay) {
+			this.recheckInitialDelay = recheckInitialDelay;
+		}
+
+		public Duration getRecheckMaxDelay() {
+			return this.recheckMaxDelay;
+		}
+
+		public void setRecheckMaxDelay(Duration recheckMaxDelay) {
+			this.recheckMaxDelay = recheckMaxDelay;
+		}
+
 	}
 
 	/**
@@ -534,7 +565,8 @@ public class SyncProperties {
 	public enum ProbeMode {
 
 		/**
-		 * Always online.
+		 * No check of its own: online until a delivery cannot connect, then re-checked by one trial delivery at a
+		 * time, with backoff.
 		 */
 		ALWAYS,
 
@@ -556,12 +588,19 @@ public class SyncProperties {
 	public static class Transport {
 
 		/**
-		 * Base URL that operation targets are resolved against; targets must stay under it.
+		 * Base URL that operation targets are resolved against; no request ever leaves it.
 		 */
 		private URI baseUrl;
 
 		/**
-		 * Timeout of one request, connection included.
+		 * Time to open a connection, TLS handshake included; a remote that cannot be reached within it counts as
+		 * an outage, not as a failed attempt. Shorter than the timeout; half of it when not set.
+		 */
+		private Duration connectTimeout;
+
+		/**
+		 * Timeout of one request, connection included; a request that gets no answer within it is a failed,
+		 * retryable attempt.
 		 */
 		private Duration timeout = Duration.ofSeconds(5);
 
@@ -570,12 +609,39 @@ public class SyncProperties {
 		 */
 		private Map<String, String> headers = new LinkedHashMap<>();
 
+		/**
+		 * Names of configured headers that an operation may set to a value of its own; operations cannot override
+		 * the others.
+		 */
+		private Set<String> overridableHeaders = new LinkedHashSet<>();
+
+		/**
+		 * Which redirects to follow. A redirect that is not followed parks the operation with the redirect in its
+		 * error.
+		 */
+		private Redirects redirects = Redirects.NEVER;
+
 		public URI getBaseUrl() {
 			return this.baseUrl;
 		}
 
 		public void setBaseUrl(URI baseUrl) {
 			this.baseUrl = baseUrl;
+		}
+
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		/**
+		 * @return the connect timeout to use: the one set, or the default that fits the timeout
+		 */
+		Duration effectiveConnectTimeout() {
+			return (this.connectTimeout != null) ? this.connectTimeout : this.timeout.dividedBy(2);
+		}
+
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
 		}
 
 		public Duration getTimeout() {
@@ -593,6 +659,40 @@ public class SyncProperties {
 		public void setHeaders(Map<String, String> headers) {
 			this.headers = headers;
 		}
+
+		public Set<String> getOverridableHeaders() {
+			return this.overridableHeaders;
+		}
+
+		public void setOverridableHeaders(Set<String> overridableHeaders) {
+			this.overridableHeaders = overridableHeaders;
+		}
+
+		public Redirects getRedirects() {
+			return this.redirects;
+		}
+
+		public void setRedirects(Redirects redirects) {
+			this.redirects = redirects;
+		}
+
+	}
+
+	/**
+	 * Which redirects the HTTP transport follows.
+	 */
+	public enum Redirects {
+
+		/**
+		 * None: a redirect is a permanent failure.
+		 */
+		NEVER,
+
+		/**
+		 * 307 and 308 redirects (which keep the method and body) whose location is under the base URL, up to 5 in a
+		 * row; any other redirect is a permanent failure.
+		 */
+		WITHIN_BASE_URL
 
 	}
 

@@ -1,11 +1,18 @@
 package io.offlinesync.autoconfigure;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.offlinesync.EngineConfig;
+import io.offlinesync.NetworkChecks;
+import io.offlinesync.NetworkProbe;
+import io.offlinesync.OperationValidator;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
 
@@ -28,7 +35,9 @@ final class SyncSettings {
 			Map.entry("timeout", "sync.probe.timeout"), Map.entry("url", "sync.probe.url"),
 			Map.entry("host", "sync.probe.host"), Map.entry("port", "sync.probe.port"),
 			Map.entry("tableName", "sync.store.jdbc.table-name"), Map.entry("owner", "sync.store.jdbc.owner"),
-			Map.entry("damagedCopiesToKeep", "sync.store.file.damaged-copies-to-keep"));
+			Map.entry("damagedCopiesToKeep", "sync.store.file.damaged-copies-to-keep"),
+			Map.entry("recheckInitialDelay", "sync.probe.recheck-initial-delay"),
+			Map.entry("recheckMaxDelay", "sync.probe.recheck-max-delay"));
 
 	private static final Pattern QUOTED_NAME = Pattern.compile("'([a-zA-Z]+)'");
 
@@ -45,12 +54,44 @@ final class SyncSettings {
 			.build());
 	}
 
-	static OutboxConfig outboxConfig(SyncProperties.Store store, RetryPolicy retryPolicy) {
+	static OutboxConfig outboxConfig(SyncProperties.Store store, RetryPolicy retryPolicy,
+			List<OperationValidator> validators) {
 		long bytes = store.getMaxPayloadSize().toBytes();
-		return validated(() -> OutboxConfig.builder()
-			.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, bytes))
-			.retryPolicy(retryPolicy)
-			.build());
+		return validated(() -> {
+			OutboxConfig.Builder config = OutboxConfig.builder()
+				.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, bytes))
+				.retryPolicy(retryPolicy);
+			validators.forEach(config::validator);
+			return config.build();
+		});
+	}
+
+	static NetworkProbe networkProbe(SyncProperties.Probe probe, Clock clock) {
+		return validated(() -> {
+			BooleanSupplier check = switch (probe.getMode()) {
+				case ALWAYS -> () -> true;
+				case HTTP -> {
+					if (probe.getUrl() == null) {
+						throw new IllegalArgumentException("'url' must be set when sync.probe.mode is http");
+					}
+					yield NetworkChecks.http(probe.getUrl(), probe.getTimeout());
+				}
+				case TCP -> {
+					if (probe.getHost() == null || probe.getPort() == null) {
+						throw new IllegalArgumentException("'host' and 'port' must be set when sync.probe.mode is tcp");
+					}
+					yield NetworkChecks.tcp(probe.getHost(), probe.getPort(), probe.getTimeout());
+				}
+			};
+			// A check that always passes need not be cached; the others are, for the interval.
+			Duration interval = (probe.getMode() == SyncProperties.ProbeMode.ALWAYS) ? Duration.ZERO
+					: probe.getInterval();
+			return NetworkProbe.builder(check)
+				.interval(interval)
+				.recheckDelays(probe.getRecheckInitialDelay(), probe.getRecheckMaxDelay())
+				.clock(clock)
+				.build();
+		});
 	}
 
 	static EngineConfig engineConfig(SyncProperties.Engine engine) {

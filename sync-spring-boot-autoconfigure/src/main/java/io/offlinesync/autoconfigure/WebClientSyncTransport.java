@@ -1,6 +1,5 @@
 package io.offlinesync.autoconfigure;
 
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,15 +13,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.HttpRedirects;
+import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
 
-import io.offlinesync.NetworkProbe;
+import io.offlinesync.InvalidOperationException;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
 import io.offlinesync.SyncTransport;
@@ -31,108 +35,134 @@ import io.offlinesync.SyncTransport;
  * Delivers {@code http.post|put|patch|delete} operations with a non-blocking {@link WebClient}: the payload as the
  * body of that method on {@code base-url + target}, the idempotency key as an {@code Idempotency-Key} header.
  *
- * <p>2xx is delivered; 408, 425, 429, 5xx, timeouts and connection failures are retryable (honouring
- * {@code Retry-After}); every other status is permanent. A target that is not a path under the base URL is refused
- * as a permanent failure, so an operation can never send data to another host.
+ * <p>2xx is delivered; 408, 425, 429, 5xx and a response that does not come in time are retryable (honouring
+ * {@code Retry-After}); a connection that cannot be made (refused, no route, name not resolved, connect timeout,
+ * failed TLS handshake) is {@linkplain SendResult#unreachable unreachable}: an outage, not an attempt. Every other
+ * status is permanent, redirects included unless following them within the base URL is switched on. Nothing is ever
+ * sent outside the base URL: targets and redirect locations are checked by {@link HttpOperationRules}, and the
+ * client's own redirect following is switched off.
  */
 final class WebClientSyncTransport implements SyncTransport {
 
-	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-
-	private static final Map<String, HttpMethod> METHODS = Map.of("http.post", HttpMethod.POST, "http.put",
-			HttpMethod.PUT, "http.patch", HttpMethod.PATCH, "http.delete", HttpMethod.DELETE);
+	/** Redirects followed in a row at most, when following within the base URL is on. */
+	static final int MAX_REDIRECTS = 5;
 
 	private final WebClient client;
 
-	private final URI baseUrl;
-
-	private final String basePath;
+	private final HttpOperationRules rules;
 
 	private final Duration timeout;
 
-	private final NetworkProbe probe;
+	private final boolean followRedirectsWithinBase;
 
 	private final Clock clock;
 
-	WebClientSyncTransport(WebClient.Builder builder, URI baseUrl, Duration timeout, Map<String, String> headers,
-			NetworkProbe probe, Clock clock) {
-		this.baseUrl = requireBaseUrl(baseUrl);
-		String path = (this.baseUrl.getRawPath() != null) ? this.baseUrl.getRawPath() : "";
-		this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-		Objects.requireNonNull(timeout, "timeout");
-		if (timeout.isNegative() || timeout.isZero()) {
-			throw new InvalidSyncPropertyException("sync.transport.timeout",
-					"'sync.transport.timeout' must be positive but was " + timeout);
+	/**
+	 * @param builder the application's WebClient builder (observation, codecs and filters apply)
+	 * @param connectors builds the client connector; its redirect following is switched off here
+	 * @param clientSettings the application's HTTP client settings (SSL bundle, read timeout)
+	 * @param rules what may be sent
+	 * @param headers headers every request carries
+	 * @param connectTimeout how long opening a connection may take before the remote counts as unreachable
+	 * @param timeout how long a whole request may take
+	 * @param followRedirectsWithinBase whether 307 and 308 redirects that stay under the base URL are followed
+	 * @param clock for {@code Retry-After} dates
+	 */
+	WebClientSyncTransport(WebClient.Builder builder, ClientHttpConnectorBuilder<?> connectors,
+			HttpClientSettings clientSettings, HttpOperationRules rules, Map<String, String> headers,
+			Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase, Clock clock) {
+		this.rules = Objects.requireNonNull(rules, "rules");
+		requirePositive("sync.transport.timeout", timeout);
+		requirePositive("sync.transport.connect-timeout", connectTimeout);
+		if (connectTimeout.compareTo(timeout) >= 0) {
+			throw new InvalidSyncPropertyException("sync.transport.connect-timeout", "'sync.transport.connect-timeout' ("
+					+ connectTimeout + ") must be shorter than 'sync.transport.timeout' (" + timeout
+					+ "), so that a remote that cannot be reached is told from one that does not answer");
 		}
 		this.timeout = timeout;
-		this.probe = probe;
+		this.followRedirectsWithinBase = followRedirectsWithinBase;
 		this.clock = clock;
-		this.client = builder.defaultHeaders((defaults) -> headers.forEach(defaults::set)).build();
+		// Redirects are this transport's decision, never the client's: a followed redirect could carry the payload
+		// to another host.
+		HttpClientSettings settings = clientSettings.withRedirects(HttpRedirects.DONT_FOLLOW)
+			.withConnectTimeout(connectTimeout);
+		this.client = builder.clientConnector(connectors.build(settings))
+			.defaultHeaders((defaults) -> headers.forEach(defaults::set))
+			.build();
 	}
 
-	private static URI requireBaseUrl(URI baseUrl) {
-		if (baseUrl == null) {
-			throw new InvalidSyncPropertyException("sync.transport.base-url",
-					"'sync.transport.base-url' is not set; the HTTP transport resolves operation targets against it. "
-							+ "Set it, or define a SyncTransport bean of your own");
+	private static void requirePositive(String property, Duration value) {
+		Objects.requireNonNull(value, property);
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidSyncPropertyException(property,
+					"'" + property + "' must be positive but was " + value);
 		}
-		if (!("http".equals(baseUrl.getScheme()) || "https".equals(baseUrl.getScheme())) || baseUrl.getHost() == null
-				|| baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
-			throw new InvalidSyncPropertyException("sync.transport.base-url",
-					"'sync.transport.base-url' must be an absolute http or https URL with a host and no query, but was '"
-							+ baseUrl + "'");
-		}
-		return baseUrl;
 	}
 
 	@Override
 	public CompletionStage<SendResult> send(Operation operation) {
-		HttpMethod method = METHODS.get(operation.kind());
-		if (method == null) {
-			return CompletableFuture.completedFuture(SendResult.permanent("Unsupported kind '" + operation.kind()
-					+ "': the HTTP transport sends http.post, http.put, http.patch and http.delete"));
-		}
+		HttpMethod method;
 		URI uri;
 		try {
-			uri = resolve(operation.target());
+			method = this.rules.method(operation.kind());
+			uri = this.rules.resolve(operation.target());
+			this.rules.checkHeaders(operation.headers());
 		}
-		catch (IllegalArgumentException ex) {
+		catch (InvalidOperationException ex) {
 			return CompletableFuture.completedFuture(SendResult.permanent(ex.getMessage()));
 		}
+		return exchange(method, uri, operation, 0).timeout(this.timeout)
+			.onErrorResume((failure) -> Mono.just(failed(failure)))
+			.toFuture();
+	}
+
+	private Mono<SendResult> exchange(HttpMethod method, URI uri, Operation operation, int redirects) {
 		WebClient.RequestBodySpec request = this.client.method(method).uri(uri).headers((headers) -> {
 			operation.headers().forEach(headers::set);
-			headers.set(IDEMPOTENCY_KEY, operation.idempotencyKey());
+			headers.set(HttpOperationRules.IDEMPOTENCY_KEY, operation.idempotencyKey());
 			if (!operation.payload().isEmpty() && headers.getContentType() == null) {
 				headers.setContentType(MediaType.APPLICATION_JSON);
 			}
 		});
 		WebClient.RequestHeadersSpec<?> exchange = operation.payload().isEmpty() ? request
 				: request.bodyValue(operation.payload());
-		return exchange
-			.exchangeToMono((response) -> response.releaseBody()
-				.then(Mono.fromSupplier(() -> classify(response.statusCode(), response.headers().asHttpHeaders()))))
-			.timeout(this.timeout)
-			.onErrorResume((failure) -> Mono.just(failed(failure)))
-			.toFuture();
+		return exchange.exchangeToMono((response) -> response.releaseBody().then(Mono.defer(() -> {
+			if (response.statusCode().is3xxRedirection()) {
+				return redirect(method, uri, operation, redirects, response);
+			}
+			return Mono.just(classify(response.statusCode(), response.headers().asHttpHeaders()));
+		})));
 	}
 
-	/**
-	 * Resolve a target against the base URL, refusing anything that would leave it.
-	 */
-	URI resolve(String target) {
-		if (!target.startsWith("/") || target.startsWith("//") || target.contains("\\")) {
-			throw new IllegalArgumentException("Target '" + target + "' must be a path under the base URL "
-					+ this.baseUrl + " (starting with a single '/'); absolute URLs and other hosts are refused");
+	private Mono<SendResult> redirect(HttpMethod method, URI uri, Operation operation, int redirects,
+			ClientResponse response) {
+		HttpStatusCode status = response.statusCode();
+		String location = response.headers().asHttpHeaders().getFirst(HttpHeaders.LOCATION);
+		String description = "HTTP " + status.value() + reason(status)
+				+ ((location != null) ? " to '" + location + "'" : " without a Location");
+		if (!this.followRedirectsWithinBase) {
+			return permanent(description + ": redirects are not followed (sync.transport.redirects=within-base-url "
+					+ "follows 307 and 308 redirects that stay under the base URL)");
 		}
-		URI resolved = URI.create(this.baseUrl.getScheme() + "://" + this.baseUrl.getRawAuthority() + this.basePath
-				+ target).normalize();
-		String path = (resolved.getRawPath() != null) ? resolved.getRawPath() : "";
-		if (!Objects.equals(resolved.getRawAuthority(), this.baseUrl.getRawAuthority())
-				|| !(path.equals(this.basePath) || path.startsWith(this.basePath + "/"))) {
-			throw new IllegalArgumentException(
-					"Target '" + target + "' leaves the base URL " + this.baseUrl + " and is refused");
+		if (location == null || (status.value() != 307 && status.value() != 308)) {
+			return permanent(description + ": only 307 and 308 redirects with a Location are followed, since only they "
+					+ "keep the method and the body");
 		}
-		return resolved;
+		if (redirects >= MAX_REDIRECTS) {
+			return permanent(description + ": more than " + MAX_REDIRECTS + " redirects in a row");
+		}
+		URI next;
+		try {
+			next = this.rules.redirectTarget(uri.resolve(location));
+		}
+		catch (IllegalArgumentException | InvalidOperationException ex) {
+			return permanent(description + " not followed: " + ex.getMessage());
+		}
+		return exchange(method, next, operation, redirects + 1);
+	}
+
+	private static Mono<SendResult> permanent(String error) {
+		return Mono.just(SendResult.permanent(error));
 	}
 
 	private SendResult classify(HttpStatusCode status, HttpHeaders headers) {
@@ -150,7 +180,7 @@ final class WebClientSyncTransport implements SyncTransport {
 	}
 
 	private static String reason(HttpStatusCode status) {
-		return (status instanceof org.springframework.http.HttpStatus known) ? " " + known.getReasonPhrase() : "";
+		return (status instanceof HttpStatus known) ? " " + known.getReasonPhrase() : "";
 	}
 
 	/**
@@ -181,14 +211,9 @@ final class WebClientSyncTransport implements SyncTransport {
 		if (failure instanceof TimeoutException) {
 			return SendResult.retryable("No response within " + this.timeout.toMillis() + " ms");
 		}
-		if (failure instanceof WebClientRequestException request) {
-			Throwable cause = (request.getMostSpecificCause() != null) ? request.getMostSpecificCause() : request;
-			String description = "Request failed: " + cause.getClass().getSimpleName()
-					+ ((cause.getMessage() != null) ? ": " + cause.getMessage() : "");
-			if (cause instanceof ConnectException && this.probe != null) {
-				this.probe.reportOffline(description);
-			}
-			return SendResult.retryable(description);
+		if (failure instanceof WebClientRequestException) {
+			// Connection failures are outages (unreachable); anything after the connection was made is retryable.
+			return SendResult.ofFailure(failure);
 		}
 		return SendResult.retryable(failure.getClass().getSimpleName()
 				+ ((failure.getMessage() != null) ? ": " + failure.getMessage() : ""));
@@ -196,7 +221,7 @@ final class WebClientSyncTransport implements SyncTransport {
 
 	@Override
 	public String toString() {
-		return "WebClientSyncTransport[" + this.baseUrl + "]";
+		return "WebClientSyncTransport[" + this.rules.baseUrl() + "]";
 	}
 
 }

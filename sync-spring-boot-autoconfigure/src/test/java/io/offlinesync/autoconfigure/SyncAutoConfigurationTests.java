@@ -17,6 +17,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import io.offlinesync.EngineConfig;
+import io.offlinesync.InvalidOperationException;
+import io.offlinesync.NewOperation;
 import io.offlinesync.NetworkProbe;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxConfig;
@@ -30,6 +32,7 @@ import io.offlinesync.store.OutboxStore;
 import io.offlinesync.store.file.FileOutboxStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 class SyncAutoConfigurationTests {
 
@@ -139,6 +142,42 @@ class SyncAutoConfigurationTests {
 	}
 
 	@Test
+	void theHttpTransportRefusesAtEnqueueWhatItWouldNeverSend() {
+		runner().withPropertyValues("sync.store.type=memory", "sync.transport.headers.Authorization=Bearer t0ken",
+				"sync.transport.headers.X-Tenant=shop-7", "sync.transport.overridable-headers=X-Tenant")
+			.run((context) -> {
+				Outbox outbox = context.getBean(Outbox.class);
+				assertThatExceptionOfType(InvalidOperationException.class)
+					.isThrownBy(() -> outbox.enqueue("http.post", "/%2e%2e/admin", "{}"))
+					.withMessageContaining("Target '/%2e%2e/admin' contains the dot segment '..' once percent-decoded");
+				assertThatExceptionOfType(InvalidOperationException.class)
+					.isThrownBy(() -> outbox.enqueue(NewOperation.of("http.post", "/a", "{}").withHeader("Host", "evil")))
+					.withMessageContaining("Header 'Host' cannot be set by an operation");
+				assertThatExceptionOfType(InvalidOperationException.class)
+					.isThrownBy(() -> outbox
+						.enqueue(NewOperation.of("http.post", "/a", "{}").withHeader("authorization", "Bearer other")))
+					.withMessageContaining("configured in sync.transport.headers");
+				assertThatExceptionOfType(InvalidOperationException.class)
+					.isThrownBy(() -> outbox.enqueue("mqtt.publish", "/a", "{}"))
+					.withMessageContaining("Unsupported kind 'mqtt.publish'");
+				assertThat(outbox.enqueue(NewOperation.of("http.post", "/a", "{}").withHeader("X-Tenant", "shop-8"))
+					.headers()).containsEntry("X-Tenant", "shop-8");
+				assertThat(outbox.stats().backlog()).isOne();
+			});
+	}
+
+	@Test
+	void aTransportOfTheApplicationsOwnBringsNoHttpRules() {
+		runner().withPropertyValues("sync.store.type=memory")
+			.withBean("userTransport", SyncTransport.class,
+					() -> (operation) -> CompletableFuture.completedFuture(SendResult.ok()))
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(HttpOperationRules.class);
+				context.getBean(Outbox.class).enqueue("mqtt.publish", "sensors/7", "{}");
+			});
+	}
+
+	@Test
 	void invalidValuesFailStartupNamingTheProperty() {
 		assertFailure("sync.retry.max-attempts=0", "sync.retry.max-attempts",
 				"'sync.retry.max-attempts' must be at least 1 but was 0");
@@ -151,6 +190,10 @@ class SyncAutoConfigurationTests {
 		assertFailure("sync.transport.base-url=ftp://example.org/x", "sync.transport.base-url",
 				"must be an absolute http or https URL");
 		assertFailure("sync.probe.mode=tcp", "sync.probe.host", "'sync.probe.host' and 'sync.probe.port' must be set");
+		assertFailure("sync.transport.connect-timeout=5s", "sync.transport.connect-timeout",
+				"'sync.transport.connect-timeout' (PT5S) must be shorter than 'sync.transport.timeout' (PT5S)");
+		assertFailure("sync.probe.recheck-max-delay=100ms", "sync.probe.recheck-max-delay",
+				"'sync.probe.recheck-max-delay' (PT0.1S) must not be shorter than 'sync.probe.recheck-initial-delay'");
 		assertFailure("sync.store.file.damaged-copies-to-keep=0", "sync.store.file.damaged-copies-to-keep",
 				"'sync.store.file.damaged-copies-to-keep' must be at least 1");
 	}

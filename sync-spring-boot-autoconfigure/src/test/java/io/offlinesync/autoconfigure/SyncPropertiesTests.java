@@ -26,7 +26,8 @@ class SyncPropertiesTests {
 
 	@Test
 	void storeDefaultsAreTheCoreDefaults() {
-		OutboxConfig mapped = SyncSettings.outboxConfig(this.properties.getStore(), RetryPolicy.defaults());
+		OutboxConfig mapped = SyncSettings.outboxConfig(this.properties.getStore(), RetryPolicy.defaults(),
+				java.util.List.of());
 		assertThat(mapped.maxPayloadBytes()).isEqualTo(OutboxConfig.defaults().maxPayloadBytes());
 		assertThat(this.properties.getStore().getType()).isEqualTo(SyncProperties.StoreType.FILE);
 		assertThat(this.properties.getStore().getFile().isFsync()).isTrue();
@@ -34,6 +35,24 @@ class SyncPropertiesTests {
 			.isEqualTo(io.offlinesync.store.file.FileOutboxStore.DEFAULT_DAMAGED_COPIES_TO_KEEP);
 		assertThat(this.properties.getStore().getJdbc().getTableName())
 			.isEqualTo(io.offlinesync.store.jdbc.JdbcOutboxStore.DEFAULT_TABLE_NAME);
+	}
+
+	@Test
+	void probeDefaultsAreTheCoreDefaults() {
+		SyncProperties.Probe probe = this.properties.getProbe();
+		assertThat(probe.getMode()).isEqualTo(SyncProperties.ProbeMode.ALWAYS);
+		assertThat(probe.getRecheckInitialDelay()).isEqualTo(io.offlinesync.NetworkProbe.DEFAULT_RECHECK_INITIAL_DELAY);
+		assertThat(probe.getRecheckMaxDelay()).isEqualTo(io.offlinesync.NetworkProbe.DEFAULT_RECHECK_MAX_DELAY);
+	}
+
+	@Test
+	void theConnectTimeoutDefaultsToHalfTheTimeout() {
+		SyncProperties.Transport transport = this.properties.getTransport();
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+		transport.setTimeout(java.time.Duration.ofSeconds(2));
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofSeconds(1));
+		transport.setConnectTimeout(java.time.Duration.ofMillis(1500));
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofMillis(1500));
 	}
 
 	@Test
