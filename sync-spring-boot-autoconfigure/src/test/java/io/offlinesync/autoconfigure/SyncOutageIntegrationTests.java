@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +19,10 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 
+import io.offlinesync.DeliveryListener;
+import io.offlinesync.EngineConfig;
 import io.offlinesync.Operation;
+import io.offlinesync.SendResult;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
 import io.offlinesync.autoconfigure.RecordingServer.Request;
@@ -79,7 +83,15 @@ class SyncOutageIntegrationTests {
 		probeProperties.forEach((name, value) -> properties.add(name + "=" + value));
 		properties.add("sync.probe.port=" + port);
 		properties.add("sync.probe.url=http://127.0.0.1:" + port + "/health");
-		runner(port).withPropertyValues(properties.toArray(String[]::new)).run((context) -> {
+		AtomicInteger unreachableSends = new AtomicInteger();
+		DeliveryListener countUnreachable = (operation, result, latency, stored) -> {
+			if (result.outcome() == SendResult.Outcome.UNREACHABLE) {
+				unreachableSends.incrementAndGet();
+			}
+		};
+		runner(port).withPropertyValues(properties.toArray(String[]::new))
+			.withBean(DeliveryListener.class, () -> countUnreachable)
+			.run((context) -> {
 			Outbox outbox = context.getBean(Outbox.class);
 			HealthIndicator health = context.getBean("syncHealthIndicator", HealthIndicator.class);
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
@@ -104,6 +116,8 @@ class SyncOutageIntegrationTests {
 					.containsOnly(0);
 				return System.nanoTime() >= outageEnds;
 			});
+			// Cheap while it lasts: the first burst, then at most one trial send per re-check (200 ms apart at most).
+			assertThat(unreachableSends.get()).isLessThan(EngineConfig.DEFAULT_CONCURRENCY + 30);
 			Health down = health.health(true);
 			assertThat(down.getStatus()).isEqualTo(Status.UP);
 			assertThat(linkOf(down)).containsKeys("outageSince", "reason");
