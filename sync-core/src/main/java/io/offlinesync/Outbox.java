@@ -5,12 +5,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import io.offlinesync.store.OutboxStore;
 
@@ -36,6 +39,9 @@ public final class Outbox {
 	private final OperationIds ids;
 
 	private final List<EnqueueListener> enqueueListeners = new CopyOnWriteArrayList<>();
+
+	/** The failure of the last write to the store, until a write succeeds again; {@literal null} while none. */
+	private final AtomicReference<StoreFailure> storeFailure = new AtomicReference<>();
 
 	/**
 	 * An outbox with the default settings and the system clock.
@@ -105,7 +111,10 @@ public final class Outbox {
 				.createdAt(now)
 				.build());
 		}
-		this.store.insert(stored);
+		writing(() -> {
+			this.store.insert(stored);
+			return null;
+		});
 		if (!stored.isEmpty()) {
 			// Listeners (the engine's wake-up) must not see operations a surrounding transaction may still roll back.
 			this.store.afterCommit(() -> notifyEnqueued(stored));
@@ -138,7 +147,7 @@ public final class Outbox {
 	 * @return the claimed operations, {@link OperationStatus#IN_FLIGHT}
 	 */
 	public List<Operation> claimReady(int limit) {
-		return this.store.claimReady(now(), limit);
+		return writing(() -> this.store.claimReady(now(), limit));
 	}
 
 	/**
@@ -148,7 +157,7 @@ public final class Outbox {
 	 * @throws OperationStateException if it is not ready
 	 */
 	public Operation claim(String id) {
-		return this.store.claim(id, now());
+		return writing(() -> this.store.claim(id, now()));
 	}
 
 	/**
@@ -158,7 +167,7 @@ public final class Outbox {
 	 * @throws OperationStateException if the claim is no longer current
 	 */
 	public Operation markDone(Operation claimed) {
-		return this.store.complete(claimed.id(), claimed.claimToken(), now());
+		return writing(() -> this.store.complete(claimed.id(), claimed.claimToken(), now()));
 	}
 
 	/**
@@ -168,7 +177,7 @@ public final class Outbox {
 	 */
 	public List<Operation> markAllDone(List<Operation> claimed) {
 		Objects.requireNonNull(claimed, "'claimed' must not be null");
-		return claimed.isEmpty() ? List.of() : this.store.completeAll(claimed, now());
+		return claimed.isEmpty() ? List.of() : writing(() -> this.store.completeAll(claimed, now()));
 	}
 
 	/**
@@ -186,17 +195,17 @@ public final class Outbox {
 		Instant now = now();
 		RetryPolicy policy = this.config.retryPolicy();
 		if (result.outcome() == SendResult.Outcome.PERMANENT) {
-			return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), null, now);
+			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), result.error(), null, now));
 		}
 		if (!policy.allowsAnotherAttempt(claimed.attempt())) {
 			String error = "gave up after " + claimed.attempt() + " attempts: " + result.error();
-			return this.store.fail(claimed.id(), claimed.claimToken(), error, null, now);
+			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), error, null, now));
 		}
 		Duration delay = policy.delayAfter(claimed.attempt());
 		Duration retryAfter = result.retryAfter().orElse(Duration.ZERO);
 		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay)
 			.truncatedTo(ChronoUnit.MICROS);
-		return this.store.fail(claimed.id(), claimed.claimToken(), result.error(), retryAt, now);
+		return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), result.error(), retryAt, now));
 	}
 
 	/**
@@ -205,7 +214,7 @@ public final class Outbox {
 	 * @return the operation, due at once
 	 */
 	public Operation release(Operation claimed) {
-		return this.store.release(claimed.id(), claimed.claimToken(), now());
+		return writing(() -> this.store.release(claimed.id(), claimed.claimToken(), now()));
 	}
 
 	/**
@@ -215,7 +224,8 @@ public final class Outbox {
 	 */
 	public int requeueStale(Duration inFlightTimeout) {
 		Instant now = now();
-		return this.store.requeueStale(now.minus(inFlightTimeout), this.config.retryPolicy().maxAttempts(), now);
+		return writing(
+				() -> this.store.requeueStale(now.minus(inFlightTimeout), this.config.retryPolicy().maxAttempts(), now));
 	}
 
 	/**
@@ -224,9 +234,48 @@ public final class Outbox {
 	 * @return the pending operation
 	 */
 	public Operation retry(String id) {
-		Operation retried = this.store.retry(id, now());
-		notifyEnqueued(List.of(retried));
+		Operation retried = writing(() -> this.store.retry(id, now()));
+		notifyRetried(1);
 		return retried;
+	}
+
+	/**
+	 * Operator action: make every parked or failed operation the filter selects pending again, attempts reset, in as
+	 * few writes as the store can. Selected operations in other statuses are left as they are.
+	 * @param filter which operations, and how many at most
+	 * @return how many were retried
+	 */
+	public int retryAll(OperationFilter filter) {
+		Objects.requireNonNull(filter, "'filter' must not be null");
+		int retried = writing(() -> this.store.retryMatching(filter, now()));
+		logger.log(System.Logger.Level.INFO, () -> "Operator retry of " + retried + " operations matching " + filter);
+		if (retried > 0) {
+			notifyRetried(retried);
+		}
+		return retried;
+	}
+
+	/**
+	 * Operator action: remove every operation the filter selects that is not in flight.
+	 * @param filter which operations, and how many at most
+	 * @return how many were removed
+	 */
+	public int discardAll(OperationFilter filter) {
+		Objects.requireNonNull(filter, "'filter' must not be null");
+		int discarded = writing(() -> this.store.discardMatching(filter));
+		logger.log(System.Logger.Level.INFO,
+				() -> "Operator discard of " + discarded + " operations matching " + filter);
+		return discarded;
+	}
+
+	/**
+	 * A dry run of a bulk action: how many operations the filter selects.
+	 * @param filter which operations, and how many at most
+	 * @return how many, at most the filter's limit
+	 */
+	public int count(OperationFilter filter) {
+		Objects.requireNonNull(filter, "'filter' must not be null");
+		return this.store.countMatching(filter);
 	}
 
 	/**
@@ -235,7 +284,7 @@ public final class Outbox {
 	 * @return the removed operation
 	 */
 	public Operation discard(String id) {
-		return this.store.discard(id);
+		return writing(() -> this.store.discard(id));
 	}
 
 	/**
@@ -244,12 +293,21 @@ public final class Outbox {
 	 * @return how many were removed
 	 */
 	public int purgeDone(Duration olderThan) {
-		return this.store.purgeDone(now().minus(olderThan));
+		return writing(() -> this.store.purgeDone(now().minus(olderThan)));
 	}
 
 	/** @return the counts by status and the oldest undelivered operation */
 	public OutboxStats stats() {
 		return this.store.stats();
+	}
+
+	/**
+	 * Whether the store failed its last write (a full disk, a database that went away): the failure, from the first
+	 * failed write until a write succeeds again. Health turns DOWN on it; it clears by itself once the store can write.
+	 * @return the failure, or empty while writes succeed
+	 */
+	public Optional<StoreFailure> storeFailure() {
+		return Optional.ofNullable(this.storeFailure.get());
 	}
 
 	/** @return the settings */
@@ -283,6 +341,50 @@ public final class Outbox {
 	 */
 	private Instant now() {
 		return this.clock.instant().truncatedTo(ChronoUnit.MICROS);
+	}
+
+	/**
+	 * Run a write to the store, remembering whether it failed: refusals of a change (a claim that ended, bad input)
+	 * say nothing about the store, a {@link StoreException} does. A call that changed nothing (nothing was due)
+	 * wrote nothing, so it does not end a failure.
+	 */
+	private <T> T writing(Supplier<T> write) {
+		T result;
+		try {
+			result = write.get();
+		}
+		catch (StoreException ex) {
+			Instant at = this.clock.instant();
+			this.storeFailure.updateAndGet((before) -> new StoreFailure((before != null) ? before.since() : at, at,
+					String.valueOf(ex.getMessage())));
+			throw ex;
+		}
+		if (this.storeFailure.get() != null && wroteSomething(result)) {
+			StoreFailure ended = this.storeFailure.getAndSet(null);
+			if (ended != null) {
+				logger.log(System.Logger.Level.INFO, () -> "The outbox store writes again after failing since "
+						+ ended.since() + " (" + ended.reason() + ")");
+			}
+		}
+		return result;
+	}
+
+	private static boolean wroteSomething(Object result) {
+		if (result instanceof Collection<?> changed) {
+			return !changed.isEmpty();
+		}
+		return !(result instanceof Integer changed) || changed > 0;
+	}
+
+	private void notifyRetried(int count) {
+		for (EnqueueListener listener : this.enqueueListeners) {
+			try {
+				listener.retried(count);
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Enqueue listener " + listener + " failed", ex);
+			}
+		}
 	}
 
 	private void notifyEnqueued(List<Operation> operations) {
@@ -397,6 +499,17 @@ public final class Outbox {
 			}
 		}
 		return bytes;
+	}
+
+	/**
+	 * The store failed its writes.
+	 * @param since when the first of the failed writes in a row happened
+	 * @param lastAt when the last one happened
+	 * @param reason the last failure's message
+	 *
+	 * @since 0.1.0
+	 */
+	public record StoreFailure(Instant since, Instant lastAt, String reason) {
 	}
 
 }

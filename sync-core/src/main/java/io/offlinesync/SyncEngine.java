@@ -78,7 +78,24 @@ public final class SyncEngine implements AutoCloseable {
 
 	private final Object wakeMonitor = new Object();
 
-	private final EnqueueListener onEnqueue = (operations) -> wakeUp();
+	private final EnqueueListener onEnqueue = new EnqueueListener() {
+
+		@Override
+		public void enqueued(List<Operation> operations) {
+			wakeUp();
+		}
+
+		@Override
+		public void retried(int count) {
+			wakeUp();
+		}
+
+	};
+
+	/** Parking, failed passes and failed recordings come in storms when a remote or the store fails for good. */
+	private final LogThrottle throttledLog = new LogThrottle(logger, Duration.ofMinutes(1), 10);
+
+	private volatile boolean paused;
 
 	private final Consumer<Boolean> onNetworkChange = (online) -> {
 		if (online) {
@@ -128,6 +145,9 @@ public final class SyncEngine implements AutoCloseable {
 	 */
 	public int tick() {
 		housekeeping();
+		if (this.paused) {
+			return 0;
+		}
 		List<CompletableFuture<Void>> sends = new ArrayList<>();
 		int attempted = 0;
 		while (attempted < this.config.batchLimit() && this.probe.isOnline()) {
@@ -197,6 +217,8 @@ public final class SyncEngine implements AutoCloseable {
 		this.loop = new Thread(this::runLoop, this.threadNamePrefix + "engine");
 		this.loop.setDaemon(true);
 		this.loop.start();
+		logger.log(System.Logger.Level.INFO, () -> "Delivery engine started (" + this.config.concurrency()
+				+ " sends at once" + (this.paused ? ", paused" : "") + ")");
 	}
 
 	/**
@@ -236,6 +258,36 @@ public final class SyncEngine implements AutoCloseable {
 				this.recorder.shutdown();
 			}
 		}
+		this.throttledLog.flush();
+		logger.log(System.Logger.Level.INFO, "Delivery engine stopped");
+	}
+
+	/**
+	 * Stop claiming operations, for a maintenance window: sends in flight finish and are recorded, enqueue goes on,
+	 * and the backlog waits until {@link #resume()}. Does nothing if already paused.
+	 */
+	public void pause() {
+		if (!this.paused) {
+			this.paused = true;
+			logger.log(System.Logger.Level.INFO, () -> "Delivery paused; " + sendsInFlight()
+					+ " sends in flight finish, enqueued operations wait for resume");
+		}
+	}
+
+	/**
+	 * Deliver again after {@link #pause()}, at once. Does nothing if not paused.
+	 */
+	public void resume() {
+		if (this.paused) {
+			this.paused = false;
+			logger.log(System.Logger.Level.INFO, "Delivery resumed");
+			wakeUp();
+		}
+	}
+
+	/** @return whether delivery is paused */
+	public boolean isPaused() {
+		return this.paused;
 	}
 
 	/**
@@ -283,7 +335,8 @@ public final class SyncEngine implements AutoCloseable {
 				sleep = pump();
 			}
 			catch (RuntimeException ex) {
-				logger.log(System.Logger.Level.WARNING, "Engine pass failed; retrying after the idle sleep", ex);
+				this.throttledLog.log(System.Logger.Level.WARNING, "engine pass: " + ex,
+						() -> "Engine pass failed; retrying after the idle sleep: " + ex, ex);
 				sleep = this.config.idleSleep();
 			}
 			if (sleep != null) {
@@ -302,6 +355,9 @@ public final class SyncEngine implements AutoCloseable {
 		if (now - this.lastSweepNanos >= SWEEP_INTERVAL.toNanos()) {
 			this.lastSweepNanos = now;
 			housekeeping();
+		}
+		if (this.paused) {
+			return this.config.idleSleep();
 		}
 		if (!this.probe.isOnline()) {
 			return this.config.offlineSleep();
@@ -328,6 +384,7 @@ public final class SyncEngine implements AutoCloseable {
 	 * delivered operations past their retention.
 	 */
 	private void housekeeping() {
+		this.throttledLog.flush();
 		this.outbox.requeueStale(this.config.inFlightTimeout());
 		Instant now = this.outbox.clock().instant();
 		if (!now.isBefore(this.nextPurgeAt)) {
@@ -481,8 +538,10 @@ public final class SyncEngine implements AutoCloseable {
 			recorded = true;
 		}
 		catch (RuntimeException ex) {
-			logger.log(System.Logger.Level.WARNING, "Could not record the delivery of " + batch.size()
-					+ " operations; the in-flight timeout will requeue them", ex);
+			this.throttledLog.log(System.Logger.Level.WARNING, "recording: " + ex,
+					() -> "Could not record the delivery of " + batch.size()
+							+ " operations; the in-flight timeout will requeue them: " + ex,
+					ex);
 		}
 		for (Delivered delivery : batch) {
 			try {
@@ -543,10 +602,27 @@ public final class SyncEngine implements AutoCloseable {
 			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());
 		}
 		catch (RuntimeException ex) {
-			logger.log(System.Logger.Level.WARNING, "Could not record the result of " + operation.id()
-					+ "; the in-flight timeout will requeue it", ex);
+			this.throttledLog.log(System.Logger.Level.WARNING, "recording: " + ex, () -> "Could not record the result of "
+					+ operation.id() + "; the in-flight timeout will requeue it: " + ex, ex);
+		}
+		if (stored != null) {
+			logOutcome(stored, result);
 		}
 		notifyListeners(operation, result, latency, stored);
+	}
+
+	private void logOutcome(Operation stored, SendResult result) {
+		if (stored.status() == OperationStatus.PERMANENTLY_FAILED) {
+			this.throttledLog.log(System.Logger.Level.WARNING, "parked: " + stored.lastError(),
+					() -> "Operation " + stored.id() + " (" + stored.kind() + " " + stored.target() + ") parked after "
+							+ stored.attempt() + ((stored.attempt() == 1) ? " attempt: " : " attempts: ")
+							+ stored.lastError(),
+					null);
+		}
+		else if (stored.status() == OperationStatus.FAILED && result.outcome() == SendResult.Outcome.RETRYABLE) {
+			logger.log(System.Logger.Level.DEBUG, () -> "Operation " + stored.id() + " attempt " + stored.attempt()
+					+ " failed (" + result.error() + "); next attempt at " + stored.nextAttemptAt());
+		}
 	}
 
 	private void notifyListeners(Operation operation, SendResult result, Duration latency, Operation stored) {

@@ -1,13 +1,17 @@
 package io.offlinesync;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.offlinesync.store.InMemoryOutboxStore;
+import io.offlinesync.store.IndexedOutboxStore;
 import io.offlinesync.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,6 +113,47 @@ class OutboxTests {
 
 	private void assertNothingStored() {
 		assertThat(this.outbox.list(Set.of(), null, 10)).isEmpty();
+	}
+
+	@Test
+	void aStoreThatFailsItsWritesIsReportedUntilAWriteSucceedsAgain() {
+		AtomicBoolean diskFull = new AtomicBoolean();
+		IndexedOutboxStore failing = new IndexedOutboxStore() {
+			@Override
+			protected long persist(List<Operation> upserts, List<String> removals) {
+				if (diskFull.get()) {
+					throw new StoreException("No space left on device");
+				}
+				return 0;
+			}
+		};
+		MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+		Outbox outbox = new Outbox(failing, OutboxConfig.defaults(), clock);
+		outbox.enqueue("http.post", "/a", "1");
+		assertThat(outbox.storeFailure()).isEmpty();
+
+		diskFull.set(true);
+		Instant first = clock.instant();
+		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.enqueue("http.post", "/a", "2"));
+		clock.advance(Duration.ofSeconds(5));
+		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.enqueue("http.post", "/a", "3"));
+		// A pass that finds nothing to claim writes nothing, and so proves nothing.
+		diskFull.set(false);
+		assertThat(outbox.claimReady(1)).hasSize(1);
+		assertThat(outbox.storeFailure()).isEmpty();
+
+		diskFull.set(true);
+		assertThatExceptionOfType(StoreException.class).isThrownBy(() -> outbox.enqueue("http.post", "/a", "4"));
+		assertThat(outbox.storeFailure()).hasValueSatisfying((failure) -> {
+			assertThat(failure.since()).isEqualTo(clock.instant());
+			assertThat(failure.reason()).isEqualTo("No space left on device");
+		});
+		diskFull.set(false);
+		assertThat(outbox.claimReady(1)).isEmpty();
+		assertThat(outbox.storeFailure()).as("nothing was written").isPresent();
+		outbox.enqueue("http.post", "/a", "5");
+		assertThat(outbox.storeFailure()).isEmpty();
+		assertThat(first).isBefore(clock.instant());
 	}
 
 }

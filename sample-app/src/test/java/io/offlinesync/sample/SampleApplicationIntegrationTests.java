@@ -150,6 +150,43 @@ class SampleApplicationIntegrationTests {
 		}
 	}
 
+	/** Issue 24: a Prometheus alert on any documented series has it from the first scrape, at zero. */
+	@Test
+	@SuppressWarnings("try") // the application is only kept running
+	void theFirstPrometheusScrapeHasEveryDocumentedSeries() throws IOException {
+		int port = freePort();
+		try (ConfigurableApplicationContext context = start(port, true)) {
+			String scrape = client(port).get()
+				.uri("/actuator/prometheus")
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectBody(String.class)
+				.returnResult()
+				.getResponseBody();
+			List<String> series = new java.util.ArrayList<>(List.of("sync_retries_total ", "sync_parked_total ",
+					"sync_enqueued_total ", "sync_oldest_pending_age_seconds ", "sync_online ",
+					"sync_outage_duration_seconds ", "sync_paused ", "sync_store_failing "));
+			for (String outcome : List.of("delivered", "retryable", "permanent", "unreachable")) {
+				series.add("sync_deliveries_total{outcome=\"" + outcome + "\"}");
+				series.add("sync_send_latency_seconds_count{outcome=\"" + outcome + "\"}");
+			}
+			for (String status : List.of("pending", "in_flight", "done", "failed", "permanently_failed")) {
+				series.add("sync_operations{status=\"" + status + "\"}");
+			}
+			assertThat(scrape.lines().filter((line) -> !line.startsWith("#")).toList())
+				.allSatisfy((line) -> assertThat(line).isNotBlank())
+				.satisfies((lines) -> assertThat(series)
+					.allSatisfy((name) -> assertThat(lines).anyMatch((line) -> line.startsWith(name))));
+			client(port).get()
+				.uri("/actuator/metrics/sync.retries")
+				.exchange()
+				.expectBody()
+				.jsonPath("$.measurements[0].value")
+				.isEqualTo(0.0);
+		}
+	}
+
 	private static Map<String, Object> remote(WebTestClient client) {
 		return client.get()
 			.uri("/remote/notes")

@@ -3,7 +3,9 @@ package io.offlinesync.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import io.offlinesync.Operation;
+import io.offlinesync.OperationFilter;
 import io.offlinesync.OperationNotFoundException;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.OutboxStats;
@@ -39,6 +42,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 	/** Whether a caller is applying the queued changes. */
 	private final AtomicBoolean applying = new AtomicBoolean();
+
+	/** Claim tokens whose claimer is known to have ended; guarded by the monitor. See {@link #abandonClaimsInFlight}. */
+	private final Set<String> abandonedClaims = new HashSet<>();
 
 	/**
 	 * Write changes. Called with the store's monitor held, before the changes reach the index (which still holds
@@ -202,12 +208,33 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	public int requeueStale(Instant claimedBefore, int maxAttempts, Instant now) {
 		return commit(() -> {
 			requireOpen();
-			List<Operation> requeued = new ArrayList<>();
-			for (Operation stale : this.index.inFlightClaimedBefore(claimedBefore)) {
-				requeued.add(Transitions.requeueStale(stale, maxAttempts, now));
+			Map<String, Operation> requeued = new LinkedHashMap<>();
+			if (!this.abandonedClaims.isEmpty()) {
+				for (Operation claimed : this.index.inFlightClaimedBefore(Instant.MAX)) {
+					if (this.abandonedClaims.contains(claimed.claimToken())) {
+						requeued.put(claimed.id(), Transitions.requeueAbandoned(claimed, maxAttempts, now));
+					}
+				}
+				this.abandonedClaims.clear();
 			}
-			return new Committed<>(requeued.size(), apply(requeued, List.of()));
+			for (Operation stale : this.index.inFlightClaimedBefore(claimedBefore)) {
+				requeued.putIfAbsent(stale.id(), Transitions.requeueStale(stale, maxAttempts, now));
+			}
+			List<Operation> changes = new ArrayList<>(requeued.values());
+			return new Committed<>(changes.size(), apply(changes, List.of()));
 		});
+	}
+
+	/**
+	 * Mark every operation now in flight as abandoned, for a store that knows their claimers ended (one just opened
+	 * under an exclusive lock): the next {@link #requeueStale} requeues them whatever the age of their claim.
+	 * @return how many
+	 */
+	protected final synchronized int abandonClaimsInFlight() {
+		for (Operation claimed : this.index.inFlightClaimedBefore(Instant.MAX)) {
+			this.abandonedClaims.add(claimed.claimToken());
+		}
+		return this.abandonedClaims.size();
 	}
 
 	@Override
@@ -224,6 +251,48 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			Operation whole = materialized(operation);
 			return new Committed<>(whole, apply(List.of(), List.of(id)));
 		});
+	}
+
+	/** Every retry in one persisted change. */
+	@Override
+	public int retryMatching(OperationFilter filter, Instant now) {
+		return commit(() -> {
+			requireOpen();
+			List<Operation> retried = new ArrayList<>();
+			for (Operation operation : selectMatching(filter)) {
+				if (operation.status() == OperationStatus.PERMANENTLY_FAILED
+						|| operation.status() == OperationStatus.FAILED) {
+					retried.add(Transitions.retry(operation, now));
+				}
+			}
+			return new Committed<>(retried.size(), apply(retried, List.of()));
+		});
+	}
+
+	/** Every removal in one persisted change. */
+	@Override
+	public int discardMatching(OperationFilter filter) {
+		return commit(() -> {
+			requireOpen();
+			List<String> ids = new ArrayList<>();
+			for (Operation operation : selectMatching(filter)) {
+				if (operation.status() != OperationStatus.IN_FLIGHT) {
+					ids.add(operation.id());
+				}
+			}
+			return new Committed<>(ids.size(), apply(List.of(), ids));
+		});
+	}
+
+	@Override
+	public synchronized int countMatching(OperationFilter filter) {
+		requireOpen();
+		return selectMatching(filter).size();
+	}
+
+	/** With the monitor held: what the filter selects, from the index (payloads are not needed to select). */
+	private List<Operation> selectMatching(OperationFilter filter) {
+		return Selection.matching(filter, (after, limit) -> this.index.list(filter.statuses(), after, limit));
 	}
 
 	@Override

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.offlinesync.Operation;
+import io.offlinesync.OperationFilter;
 import io.offlinesync.OperationNotFoundException;
 import io.offlinesync.OperationStateException;
 import io.offlinesync.OperationStatus;
@@ -152,6 +153,65 @@ public interface OutboxStore extends AutoCloseable {
 	 * @throws OperationStateException if it is in flight
 	 */
 	Operation discard(String id);
+
+	/**
+	 * Operator action on many operations: {@link #retry} each operation the filter selects, oldest first, up to its
+	 * limit. An operation whose status does not allow a retry is left as it is and not counted. This default retries
+	 * them one by one; stores override it to do it in one write.
+	 * @param filter which operations
+	 * @param now the current time
+	 * @return how many were retried
+	 * @since 0.1.0
+	 */
+	default int retryMatching(OperationFilter filter, Instant now) {
+		int retried = 0;
+		for (Operation operation : selectMatching(filter)) {
+			try {
+				retry(operation.id(), now);
+				retried++;
+			}
+			catch (OperationStateException ex) {
+				// Changed since it was selected: not this action's to touch any more.
+			}
+		}
+		return retried;
+	}
+
+	/**
+	 * Operator action on many operations: {@link #discard} each operation the filter selects, oldest first, up to its
+	 * limit; one in flight is left and not counted. This default discards them one by one; stores override it to do
+	 * it in one write.
+	 * @param filter which operations
+	 * @return how many were discarded
+	 * @since 0.1.0
+	 */
+	default int discardMatching(OperationFilter filter) {
+		int discarded = 0;
+		for (Operation operation : selectMatching(filter)) {
+			try {
+				discard(operation.id());
+				discarded++;
+			}
+			catch (OperationStateException ex) {
+				// Changed since it was selected: not this action's to touch any more.
+			}
+		}
+		return discarded;
+	}
+
+	/**
+	 * Count the operations a bulk action with this filter would select (a dry run), up to its limit.
+	 * @param filter which operations
+	 * @return how many, at most the filter's limit
+	 * @since 0.1.0
+	 */
+	default int countMatching(OperationFilter filter) {
+		return selectMatching(filter).size();
+	}
+
+	private List<Operation> selectMatching(OperationFilter filter) {
+		return Selection.matching(filter, (after, limit) -> list(filter.statuses(), after, limit));
+	}
 
 	/**
 	 * Remove delivered operations last updated at or before the cutoff.

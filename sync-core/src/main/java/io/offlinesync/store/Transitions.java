@@ -18,6 +18,9 @@ public final class Transitions {
 	/** The error recorded on an operation whose claim went stale. */
 	public static final String STALE_CLAIM_ERROR = "requeued after in-flight timeout";
 
+	/** The error recorded on an operation whose claimer is known to have ended (the store was reopened). */
+	public static final String ABANDONED_CLAIM_ERROR = "requeued after a restart: the process that claimed it had ended";
+
 	private Transitions() {
 	}
 
@@ -122,13 +125,30 @@ public final class Transitions {
 	 * @return the copy, due at once, or parked if no attempt is left
 	 */
 	public static Operation requeueStale(Operation operation, int maxAttempts, Instant now) {
+		return requeue(operation, maxAttempts, now, STALE_CLAIM_ERROR);
+	}
+
+	/**
+	 * Requeue an operation whose claimer is known to have ended, such as one a store found in flight when it was
+	 * opened under an exclusive lock: at once, without waiting for the in-flight timeout. The attempt the claim
+	 * counted stays counted.
+	 * @param operation the current state, in flight
+	 * @param maxAttempts attempts allowed in all
+	 * @param now the current time
+	 * @return the copy, due at once, or parked if no attempt is left
+	 */
+	public static Operation requeueAbandoned(Operation operation, int maxAttempts, Instant now) {
+		return requeue(operation, maxAttempts, now, ABANDONED_CLAIM_ERROR);
+	}
+
+	private static Operation requeue(Operation operation, int maxAttempts, Instant now, String error) {
 		if (operation.status() != OperationStatus.IN_FLIGHT) {
 			throw new OperationStateException("Operation '" + operation.id() + "' cannot be requeued: its status is "
 					+ operation.status() + ", not IN_FLIGHT");
 		}
 		Operation.Builder requeued = operation.toBuilder()
 			.claimToken(null)
-			.lastError(STALE_CLAIM_ERROR)
+			.lastError(error)
 			.nextAttemptAt(now)
 			.updatedAt(now);
 		boolean exhausted = operation.attempt() >= maxAttempts;

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
+import io.offlinesync.OperationFilter;
 import io.offlinesync.OperationNotFoundException;
 import io.offlinesync.OperationStateException;
 import io.offlinesync.OperationStatus;
@@ -389,6 +390,53 @@ public abstract class AbstractOutboxStoreContractTests {
 		reopenStore();
 		assertThat(this.outbox.find(discarded.id())).isEmpty();
 		assertThat(stored(kept.id())).isEqualTo(claimed);
+	}
+
+	@Test
+	void bulkActionsSelectByStatusKindTargetErrorAndAgeUpToTheLimit() throws Exception {
+		Operation old503 = park(NewOperation.of("http.post", "/orders/1", "a"), "HTTP 503 Service Unavailable");
+		this.clock.advance(Duration.ofHours(1));
+		Instant cutoff = this.clock.instant();
+		Operation new503 = park(NewOperation.of("http.post", "/orders/2", "b"), "HTTP 503 Service Unavailable");
+		Operation put503 = park(NewOperation.of("http.put", "/orders/3", "c"), "HTTP 503 Service Unavailable");
+		Operation other400 = park(NewOperation.of("http.post", "/users/4", "d"), "HTTP 400 Bad Request");
+		Operation literal = park(NewOperation.of("http.post", "/a_b%/5", "e"), "100% _odd_ error");
+		Operation pending = this.outbox.enqueue("http.post", "/orders/6", "f");
+		Operation inFlight = this.outbox.claim(this.outbox.enqueue("http.post", "/orders/7", "g").id());
+
+		OperationFilter orders503 = OperationFilter.parked().withTargetPrefix("/orders/").withErrorContaining("503");
+		assertThat(this.outbox.count(orders503)).isEqualTo(3);
+		assertThat(this.outbox.count(orders503.withKind("http.post"))).isEqualTo(2);
+		assertThat(this.outbox.count(orders503.createdBefore(cutoff))).isEqualTo(1);
+		assertThat(this.outbox.count(orders503.withLimit(2))).isEqualTo(2);
+		// LIKE's wildcards in a filter are plain text.
+		assertThat(this.outbox.count(OperationFilter.parked().withTargetPrefix("/a_b%").withErrorContaining("0% _")))
+			.isEqualTo(1);
+		assertThat(this.outbox.count(OperationFilter.parked().withTargetPrefix("/a%"))).isZero();
+
+		assertThat(this.outbox.retryAll(orders503.withKind("http.post"))).isEqualTo(2);
+		reopenStore();
+		assertThat(List.of(stored(old503.id()), stored(new503.id()))).allSatisfy((retried) -> {
+			assertThat(retried.status()).isEqualTo(OperationStatus.PENDING);
+			assertThat(retried.attempt()).isZero();
+			assertThat(retried.lastError()).isNull();
+			assertThat(retried.isDue(this.clock.instant())).isTrue();
+		});
+		assertThat(stored(put503.id()).status()).isEqualTo(OperationStatus.PERMANENTLY_FAILED);
+
+		OperationFilter everythingButDone = OperationFilter.withStatuses(Set.of(OperationStatus.PENDING,
+				OperationStatus.IN_FLIGHT, OperationStatus.PERMANENTLY_FAILED));
+		assertThat(this.outbox.discardAll(everythingButDone.withTargetPrefix("/orders/"))).as("all but the one in flight")
+			.isEqualTo(4);
+		reopenStore();
+		assertThat(this.outbox.list(Set.of(), null, 100)).extracting(Operation::id)
+			.containsExactly(other400.id(), literal.id(), inFlight.id());
+		assertThat(this.outbox.find(pending.id())).isEmpty();
+	}
+
+	private Operation park(NewOperation operation, String error) {
+		Operation enqueued = this.outbox.enqueue(operation);
+		return this.outbox.markFailed(this.outbox.claim(enqueued.id()), SendResult.permanent(error));
 	}
 
 	@Test

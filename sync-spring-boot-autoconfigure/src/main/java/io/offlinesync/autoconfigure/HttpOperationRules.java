@@ -223,6 +223,49 @@ final class HttpOperationRules implements OperationValidator {
 		return resolve(target.isEmpty() ? "/" : target);
 	}
 
+	/**
+	 * The target as a URI template with bounded cardinality, for the {@code uri} tag of {@code http.client.requests}:
+	 * the base path and the target's path, with every segment that looks like an identifier (a number, one with a
+	 * digit and more than three characters, one longer than 32 characters, or one with characters other than letters,
+	 * digits, {@code -}, {@code _} and {@code .}) replaced by {@code {id}}, and the query left out. Words and short
+	 * versions such as {@code v2} stay.
+	 * @param target an operation's target
+	 * @return the template, for example {@code /api/notes/{id}/comments}
+	 */
+	String uriTemplate(String target) {
+		int end = target.length();
+		for (char separator : new char[] { '?', '#' }) {
+			int at = target.indexOf(separator);
+			end = (at >= 0) ? Math.min(end, at) : end;
+		}
+		StringBuilder template = new StringBuilder(this.basePath);
+		for (String segment : target.substring(0, end).split("/", -1)) {
+			if (!segment.isEmpty()) {
+				template.append('/').append(isIdentifier(segment) ? "{id}" : segment);
+			}
+		}
+		return template.isEmpty() ? "/" : template.toString();
+	}
+
+	private static boolean isIdentifier(String segment) {
+		if (segment.length() > 32) {
+			return true;
+		}
+		boolean digit = false;
+		boolean letter = false;
+		for (int i = 0; i < segment.length(); i++) {
+			char c = segment.charAt(i);
+			digit |= c >= '0' && c <= '9';
+			letter |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+			boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+					|| c == '_' || c == '.';
+			if (!plain) {
+				return true;
+			}
+		}
+		return digit && (!letter || segment.length() > 3);
+	}
+
 	private boolean isUnderBasePath(String rawPath) {
 		return rawPath.startsWith(this.basePath + "/");
 	}

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import io.offlinesync.Outbox;
+import io.offlinesync.SyncEngine;
 
 /**
  * Auto-configuration of the {@code sync} Actuator endpoint.
@@ -26,8 +27,9 @@ public final class SyncEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	SyncEndpoint syncEndpoint(Outbox outbox, SyncProperties properties, ObjectProvider<Clock> clock) {
-		return new SyncEndpoint(outbox, properties.getEndpoint().isShowPayloads(),
+	SyncEndpoint syncEndpoint(Outbox outbox, ObjectProvider<SyncEngine> engine, SyncProperties properties,
+			ObjectProvider<Clock> clock) {
+		return new SyncEndpoint(outbox, engine.getIfAvailable(), properties.getEndpoint().isShowPayloads(),
 				SyncAutoConfiguration.syncClock(clock));
 	}
 

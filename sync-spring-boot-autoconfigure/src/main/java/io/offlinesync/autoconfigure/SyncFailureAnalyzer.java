@@ -1,17 +1,28 @@
 package io.offlinesync.autoconfigure;
 
+import java.util.Locale;
+
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.core.env.Environment;
 
 import io.offlinesync.StoreException;
 import io.offlinesync.StoreFormatException;
 import io.offlinesync.StoreLockedException;
+import io.offlinesync.StoreSchemaException;
 
 /**
  * Explains the start-up failures of offline-sync that a user can fix: a bad {@code sync.*} value, a store directory
- * held by another process, a journal of an unknown format.
+ * held by another process, a journal of an unknown format, a database table that is missing or incomplete, a store
+ * that cannot be opened (with advice for the configured store type).
  */
 class SyncFailureAnalyzer extends AbstractFailureAnalyzer<io.offlinesync.SyncException> {
+
+	private final Environment environment;
+
+	SyncFailureAnalyzer(Environment environment) {
+		this.environment = environment;
+	}
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, io.offlinesync.SyncException cause) {
@@ -31,9 +42,22 @@ class SyncFailureAnalyzer extends AbstractFailureAnalyzer<io.offlinesync.SyncExc
 							+ "offline-sync that wrote it. The file was left untouched.",
 					cause);
 		}
+		if (cause instanceof StoreSchemaException) {
+			return new FailureAnalysis(cause.getMessage(), "Apply the offline-sync migrations with Flyway "
+					+ "(spring.flyway.locations=classpath:db/migration,classpath:db/offline-sync/flyway/{vendor}) or "
+					+ "Liquibase (include db/offline-sync/liquibase/changelog.xml), or let the store create its table "
+					+ "with 'sync.store.jdbc.initialize-schema=always'.", cause);
+		}
 		if (cause instanceof StoreException) {
+			String type = this.environment.getProperty("sync.store.type", "file").trim().toLowerCase(Locale.ROOT);
+			String action = switch (type) {
+				case "jdbc" -> "Check that the application's DataSource (spring.datasource.*) reaches a PostgreSQL or "
+						+ "H2 database and that its user may read and write 'sync.store.jdbc.table-name'.";
+				case "memory" -> "The memory store cannot fail to open; check the cause below.";
+				default -> "Check that 'sync.store.file.directory' is a writable directory with free space.";
+			};
 			return new FailureAnalysis("The offline-sync outbox store could not be opened: " + cause.getMessage(),
-					"Check that 'sync.store.file.directory' is a writable directory with free space.", cause);
+					action, cause);
 		}
 		return null;
 	}

@@ -32,7 +32,8 @@ public final class SyncHealthAutoConfiguration {
 			ObjectProvider<SyncEngine> engine, ObjectProvider<DeliveryTracker> tracker, SyncProperties properties,
 			ObjectProvider<Clock> clock) {
 		return new SyncHealthIndicator(outbox, probe.getIfAvailable(), engine.getIfAvailable(),
-				tracker.getIfAvailable(), properties.getHealth(), SyncAutoConfiguration.syncClock(clock));
+				tracker.getIfAvailable(), HealthThresholds.of(properties.getHealth()),
+				SyncAutoConfiguration.syncClock(clock));
 	}
 
 }

@@ -19,8 +19,10 @@ import io.offlinesync.OutboxStats;
 import io.offlinesync.SyncEngine;
 
 /**
- * Health of the outbox: the store answers, the backlog, the oldest undelivered operation, the network and the last
- * delivery. Being offline is normal for an outbox, so only the configured thresholds turn it DOWN.
+ * Health of the outbox: the store answers and writes, the backlog, the oldest undelivered operation, the link, whether
+ * delivery is paused, and the last delivery. Being offline or paused is normal for an outbox (restarting the
+ * application would fix neither), so only a store that cannot write, or one that cannot be read, and the configured
+ * thresholds turn it DOWN.
  */
 class SyncHealthIndicator extends AbstractHealthIndicator {
 
@@ -32,12 +34,12 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 
 	private final DeliveryTracker tracker;
 
-	private final SyncProperties.Health thresholds;
+	private final HealthThresholds thresholds;
 
 	private final Clock clock;
 
 	SyncHealthIndicator(Outbox outbox, NetworkProbe probe, SyncEngine engine, DeliveryTracker tracker,
-			SyncProperties.Health thresholds, Clock clock) {
+			HealthThresholds thresholds, Clock clock) {
 		super("The offline-sync outbox store could not be read");
 		this.outbox = outbox;
 		this.probe = probe;
@@ -58,7 +60,8 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("counts", counts)
 			.withDetail("oldestPendingAge", oldestAge.toString())
 			.withDetail("online", (this.probe != null) && this.probe.lastKnownOnline())
-			.withDetail("engineRunning", (this.engine != null) && this.engine.isRunning());
+			.withDetail("engineRunning", (this.engine != null) && this.engine.isRunning())
+			.withDetail("paused", (this.engine != null) && this.engine.isPaused());
 		if (this.probe != null) {
 			builder.withDetail("link", link(this.probe.status()));
 		}
@@ -68,16 +71,18 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 			putIfPresent(builder, "lastError", this.tracker.lastError());
 		}
 		List<String> problems = new ArrayList<>();
-		Long maxBacklog = this.thresholds.getMaxBacklog();
+		this.outbox.storeFailure().ifPresent((failure) -> problems.add("the store has failed its writes since "
+				+ failure.since() + ": " + failure.reason()));
+		Long maxBacklog = this.thresholds.maxBacklog();
 		if (maxBacklog != null && stats.backlog() > maxBacklog) {
 			problems.add("backlog " + stats.backlog() + " is over sync.health.max-backlog=" + maxBacklog);
 		}
-		Duration maxAge = this.thresholds.getMaxOldestPendingAge();
+		Duration maxAge = this.thresholds.maxOldestPendingAge();
 		if (maxAge != null && oldestAge.compareTo(maxAge) > 0) {
 			problems.add("oldest pending operation is " + oldestAge + " old, over sync.health.max-oldest-pending-age="
 					+ maxAge);
 		}
-		Long maxParked = this.thresholds.getMaxParked();
+		Long maxParked = this.thresholds.maxParked();
 		long parked = stats.count(OperationStatus.PERMANENTLY_FAILED);
 		if (maxParked != null && parked > maxParked) {
 			problems.add(parked + " parked operations, over sync.health.max-parked=" + maxParked);

@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -38,8 +39,12 @@ import io.offlinesync.store.jdbc.JdbcOutboxStore;
 @EnableConfigurationProperties(SyncProperties.class)
 public final class SyncJdbcStoreAutoConfiguration {
 
+	/**
+	 * The store checks its table when it opens, so it waits for Flyway, Liquibase or an SQL script to have run.
+	 */
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
+	@DependsOnDatabaseInitialization
 	OutboxStore syncOutboxStore(SyncProperties properties, DataSource dataSource,
 			ObjectProvider<PlatformTransactionManager> transactionManager) {
 		SyncProperties.Store.Jdbc jdbc = properties.getStore().getJdbc();

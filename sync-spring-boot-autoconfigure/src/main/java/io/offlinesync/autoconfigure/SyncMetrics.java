@@ -2,10 +2,13 @@ package io.offlinesync.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -22,12 +25,15 @@ import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxStats;
 import io.offlinesync.SendResult;
+import io.offlinesync.SyncEngine;
 
 /**
- * Micrometer meters of the outbox, all under {@code sync.}: {@code sync.operations} (gauge, tag {@code status}),
- * {@code sync.oldest.pending.age} (seconds), {@code sync.online} (1 or 0), {@code sync.enqueued} (counter),
- * {@code sync.deliveries} (counter, tag {@code outcome}), {@code sync.retries} (attempts that scheduled another) and
- * {@code sync.send.latency} (timer, tag {@code outcome}).
+ * Micrometer meters of the outbox, all under {@code sync.} and all registered at start, with every tag value, so that
+ * the first scrape finds each series (at zero): {@code sync.operations} (gauge, tag {@code status}),
+ * {@code sync.oldest.pending.age} (seconds), {@code sync.online} (1 or 0), {@code sync.outage.duration} (seconds),
+ * {@code sync.paused} (1 or 0), {@code sync.store.failing} (1 or 0), {@code sync.enqueued} (counter),
+ * {@code sync.deliveries} (counter, tag {@code outcome}), {@code sync.retries} (failed attempts that scheduled
+ * another), {@code sync.parked} (operations parked) and {@code sync.send.latency} (timer, tag {@code outcome}).
  */
 class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
@@ -37,19 +43,24 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
 	private final NetworkProbe probe;
 
+	/** Looked up when read: the engine takes this class as a listener, so it cannot be passed in made. */
+	private final Supplier<SyncEngine> engine;
+
 	private final Clock clock;
 
 	private final LongAdder enqueued = new LongAdder();
 
-	private volatile MeterRegistry registry;
+	/** Set once by {@link #bindTo}; attempts before it (none in practice) are not counted. */
+	private volatile Meters meters;
 
 	private OutboxStats snapshot;
 
 	private long snapshotNanos;
 
-	SyncMetrics(Outbox outbox, NetworkProbe probe, Clock clock) {
+	SyncMetrics(Outbox outbox, NetworkProbe probe, Supplier<SyncEngine> engine, Clock clock) {
 		this.outbox = outbox;
 		this.probe = probe;
+		this.engine = engine;
 		this.clock = clock;
 		outbox.addEnqueueListener(this);
 	}
@@ -76,10 +87,21 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 				.description("How long the open outage has lasted; 0 when none is open")
 				.register(registry);
 		}
+		Gauge.builder("sync.paused", this, (metrics) -> metrics.isPaused() ? 1 : 0)
+			.description("Whether delivery is paused by an operator")
+			.register(registry);
+		Gauge.builder("sync.store.failing", this.outbox, (outbox) -> outbox.storeFailure().isPresent() ? 1 : 0)
+			.description("Whether the store failed its last writes (a full disk, a database gone)")
+			.register(registry);
 		FunctionCounter.builder("sync.enqueued", this.enqueued, LongAdder::sum)
 			.description("Operations enqueued")
 			.register(registry);
-		this.registry = registry;
+		this.meters = new Meters(registry);
+	}
+
+	private boolean isPaused() {
+		SyncEngine engine = this.engine.get();
+		return engine != null && engine.isPaused();
 	}
 
 	private double outageSeconds(NetworkProbe.Status status) {
@@ -106,28 +128,52 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
 	@Override
 	public void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored) {
-		MeterRegistry meters = this.registry;
+		Meters meters = this.meters;
 		if (meters == null) {
 			return;
 		}
-		String outcome = result.outcome().name().toLowerCase(Locale.ROOT);
-		Counter.builder("sync.deliveries")
-			.tag("outcome", outcome)
-			.description("Delivery attempts by outcome")
-			.register(meters)
-			.increment();
-		Timer.builder("sync.send.latency")
-			.tag("outcome", outcome)
-			.description("Time from send to result")
-			.register(meters)
-			.record(latency.toNanos(), TimeUnit.NANOSECONDS);
-		if (result.outcome() == SendResult.Outcome.RETRYABLE && stored != null
+		meters.deliveries.get(result.outcome()).increment();
+		meters.latency.get(result.outcome()).record(latency.toNanos(), TimeUnit.NANOSECONDS);
+		if (stored != null && result.outcome() == SendResult.Outcome.RETRYABLE
 				&& stored.status() == OperationStatus.FAILED) {
-			Counter.builder("sync.retries")
-				.description("Failed attempts after which another attempt was scheduled")
-				.register(meters)
-				.increment();
+			meters.retries.increment();
 		}
+		if (stored != null && stored.status() == OperationStatus.PERMANENTLY_FAILED) {
+			meters.parked.increment();
+		}
+	}
+
+	/** The meters every attempt updates, made once: a lookup in the registry per attempt would cost a map search. */
+	private static final class Meters {
+
+		private final Map<SendResult.Outcome, Counter> deliveries = new EnumMap<>(SendResult.Outcome.class);
+
+		private final Map<SendResult.Outcome, Timer> latency = new EnumMap<>(SendResult.Outcome.class);
+
+		private final Counter retries;
+
+		private final Counter parked;
+
+		Meters(MeterRegistry registry) {
+			for (SendResult.Outcome outcome : SendResult.Outcome.values()) {
+				String tag = outcome.name().toLowerCase(Locale.ROOT);
+				this.deliveries.put(outcome, Counter.builder("sync.deliveries")
+					.tag("outcome", tag)
+					.description("Delivery attempts by outcome; unreachable ones are outages, not attempts")
+					.register(registry));
+				this.latency.put(outcome, Timer.builder("sync.send.latency")
+					.tag("outcome", tag)
+					.description("Time from send to result")
+					.register(registry));
+			}
+			this.retries = Counter.builder("sync.retries")
+				.description("Failed attempts after which another attempt was scheduled")
+				.register(registry);
+			this.parked = Counter.builder("sync.parked")
+				.description("Operations parked: failed for good or out of attempts")
+				.register(registry);
+		}
+
 	}
 
 }

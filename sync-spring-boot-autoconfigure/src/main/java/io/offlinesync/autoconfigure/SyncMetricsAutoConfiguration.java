@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Bean;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.offlinesync.NetworkProbe;
 import io.offlinesync.Outbox;
+import io.offlinesync.SyncEngine;
 
 /**
  * Auto-configuration of the outbox's Micrometer meters.
@@ -25,8 +26,10 @@ public final class SyncMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	SyncMetrics syncMetrics(Outbox outbox, ObjectProvider<NetworkProbe> probe, ObjectProvider<Clock> clock) {
-		return new SyncMetrics(outbox, probe.getIfAvailable(), SyncAutoConfiguration.syncClock(clock));
+	SyncMetrics syncMetrics(Outbox outbox, ObjectProvider<NetworkProbe> probe, ObjectProvider<SyncEngine> engine,
+			ObjectProvider<Clock> clock) {
+		return new SyncMetrics(outbox, probe.getIfAvailable(), engine::getIfAvailable,
+				SyncAutoConfiguration.syncClock(clock));
 	}
 
 }

@@ -47,6 +47,12 @@ final class WebClientSyncTransport implements SyncTransport {
 	/** Redirects followed in a row at most, when following within the base URL is on. */
 	static final int MAX_REDIRECTS = 5;
 
+	/**
+	 * The request attribute WebClient's observation takes the {@code uri} tag from; without it the tag is
+	 * {@code none}, since requests are made from a URI rather than a template.
+	 */
+	static final String URI_TEMPLATE_ATTRIBUTE = WebClient.class.getName() + ".uriTemplate";
+
 	private final WebClient client;
 
 	private final HttpOperationRules rules;
@@ -117,13 +123,16 @@ final class WebClientSyncTransport implements SyncTransport {
 	}
 
 	private Mono<SendResult> exchange(HttpMethod method, URI uri, Operation operation, int redirects) {
-		WebClient.RequestBodySpec request = this.client.method(method).uri(uri).headers((headers) -> {
-			operation.headers().forEach(headers::set);
-			headers.set(HttpOperationRules.IDEMPOTENCY_KEY, operation.idempotencyKey());
-			if (!operation.payload().isEmpty() && headers.getContentType() == null) {
-				headers.setContentType(MediaType.APPLICATION_JSON);
-			}
-		});
+		WebClient.RequestBodySpec request = this.client.method(method)
+			.uri(uri)
+			.attribute(URI_TEMPLATE_ATTRIBUTE, this.rules.uriTemplate(operation.target()))
+			.headers((headers) -> {
+				operation.headers().forEach(headers::set);
+				headers.set(HttpOperationRules.IDEMPOTENCY_KEY, operation.idempotencyKey());
+				if (!operation.payload().isEmpty() && headers.getContentType() == null) {
+					headers.setContentType(MediaType.APPLICATION_JSON);
+				}
+			});
 		WebClient.RequestHeadersSpec<?> exchange = operation.payload().isEmpty() ? request
 				: request.bodyValue(operation.payload());
 		return exchange.exchangeToMono((response) -> response.releaseBody().then(Mono.defer(() -> {

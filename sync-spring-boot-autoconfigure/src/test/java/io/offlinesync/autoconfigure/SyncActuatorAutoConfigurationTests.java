@@ -173,4 +173,110 @@ class SyncActuatorAutoConfigurationTests {
 		});
 	}
 
+	@Test
+	void everyMeterExistsWithEveryTagValueBeforeAnyEvent() {
+		this.runner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			for (SendResult.Outcome outcome : SendResult.Outcome.values()) {
+				String tag = outcome.name().toLowerCase(java.util.Locale.ROOT);
+				assertThat(registry.get("sync.deliveries").tag("outcome", tag).counter().count()).isZero();
+				assertThat(registry.get("sync.send.latency").tag("outcome", tag).timer().count()).isZero();
+			}
+			for (OperationStatus status : OperationStatus.values()) {
+				assertThat(registry.get("sync.operations")
+					.tag("status", status.name().toLowerCase(java.util.Locale.ROOT))
+					.gauge()
+					.value()).isZero();
+			}
+			assertThat(registry.get("sync.retries").counter().count()).isZero();
+			assertThat(registry.get("sync.parked").counter().count()).isZero();
+			assertThat(registry.get("sync.paused").gauge().value()).isZero();
+			assertThat(registry.get("sync.store.failing").gauge().value()).isZero();
+			assertThat(registry.get("sync.outage.duration").gauge().value()).isZero();
+			assertThat(registry.get("sync.enqueued").functionCounter().count()).isZero();
+		});
+	}
+
+	@Test
+	void pauseAndBulkRepairThroughTheEndpointShowInHealthAndMeters() {
+		this.runner.withPropertyValues("sync.retry.max-attempts=1").run((context) -> {
+			Outbox outbox = context.getBean(Outbox.class);
+			SyncEndpoint endpoint = context.getBean(SyncEndpoint.class);
+			HealthIndicator health = context.getBean("syncHealthIndicator", HealthIndicator.class);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			for (int i = 0; i < 5; i++) {
+				outbox.enqueue("http.post", (i < 3) ? "/bad" : "/later", "{}");
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> outbox.stats().count(OperationStatus.PERMANENTLY_FAILED) == 5);
+			assertThat(registry.get("sync.parked").counter().count()).isEqualTo(5.0);
+
+			assertThat(endpoint.act("pause", null, null, null, null, null, null, null)).containsEntry("paused", true);
+			assertThat(health.health(true).getDetails()).containsEntry("paused", true);
+			assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+			assertThat(registry.get("sync.paused").gauge().value()).isEqualTo(1.0);
+
+			assertThat(endpoint.act("retry", null, null, "/later", "503", null, null, true))
+				.containsEntry("dryRun", true)
+				.containsEntry("matched", 2);
+			assertThat(outbox.stats().count(OperationStatus.PERMANENTLY_FAILED)).isEqualTo(5);
+			assertThat(endpoint.act("retry", "permanently_failed", "http.post", "/later", null, null, 1, false))
+				.containsEntry("retried", 1);
+			assertThat(endpoint.act("discard", null, null, "/bad", null, "0s", null, null))
+				.containsEntry("discarded", 3);
+			// Paused: the retried operation waits.
+			assertThat(outbox.stats().count(OperationStatus.PENDING)).isOne();
+			assertThat(endpoint.act("resume", null, null, null, null, null, null, null)).containsEntry("paused", false);
+			await().atMost(Duration.ofSeconds(10)).until(() -> outbox.stats().count(OperationStatus.PENDING) == 0);
+
+			assertThatExceptionOfType(InvalidEndpointRequestException.class)
+				.isThrownBy(() -> endpoint.act("reboot", null, null, null, null, null, null, null))
+				.withMessageContaining("Unknown action 'reboot'");
+			assertThatExceptionOfType(InvalidEndpointRequestException.class)
+				.isThrownBy(() -> endpoint.act("retry", null, null, null, null, "soon", null, null))
+				.withMessageContaining("'olderThan' must be a duration");
+			assertThatExceptionOfType(InvalidEndpointRequestException.class)
+				.isThrownBy(() -> endpoint.act("discard", null, null, null, null, null, 0, null))
+				.withMessageContaining("'limit' must be between 1 and 100000");
+		});
+	}
+
+	@Test
+	void aStoreThatCannotWriteTurnsHealthDownWithTheReasonUntilItWritesAgain() {
+		java.util.concurrent.atomic.AtomicBoolean diskFull = new java.util.concurrent.atomic.AtomicBoolean();
+		io.offlinesync.store.OutboxStore failing = new io.offlinesync.store.IndexedOutboxStore() {
+			@Override
+			protected long persist(List<Operation> upserts, List<String> removals) {
+				if (diskFull.get()) {
+					throw new io.offlinesync.StoreException("No space left on device");
+				}
+				return 0;
+			}
+		};
+		this.runner.withBean(io.offlinesync.store.OutboxStore.class, () -> failing).run((context) -> {
+			Outbox outbox = context.getBean(Outbox.class);
+			HealthIndicator health = context.getBean("syncHealthIndicator", HealthIndicator.class);
+			diskFull.set(true);
+			assertThatExceptionOfType(io.offlinesync.StoreException.class)
+				.isThrownBy(() -> outbox.enqueue("http.post", "/ok", "{}"));
+			Health down = health.health(true);
+			assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(down.getDetails().get("problems").toString()).contains("No space left on device");
+			assertThat(context.getBean(MeterRegistry.class).get("sync.store.failing").gauge().value()).isEqualTo(1.0);
+			diskFull.set(false);
+			outbox.enqueue("http.post", "/ok", "{}");
+			assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+		});
+	}
+
+	@Test
+	void aNegativeHealthThresholdFailsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("sync.health.max-backlog=-5").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidSyncPropertyException.class)
+				.hasMessageContaining("'sync.health.max-backlog' must not be negative but was -5");
+		});
+	}
+
 }

@@ -264,7 +264,7 @@ class SyncAutoConfigurationTests {
 	}
 
 	private static FailureAnalysis analyze(Throwable failure) {
-		return new SyncFailureAnalyzer().analyze(failure);
+		return new SyncFailureAnalyzer(new org.springframework.core.env.StandardEnvironment()).analyze(failure);
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -6,12 +6,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
-
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -29,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.offlinesync.Operation;
 import io.offlinesync.Outbox;
 import io.offlinesync.StoreException;
+import io.offlinesync.StoreSchemaException;
 import io.offlinesync.SyncTransport;
 import io.offlinesync.store.InMemoryOutboxStore;
 import io.offlinesync.store.OutboxStore;
@@ -150,13 +150,46 @@ class SyncJdbcStoreAutoConfigurationTests {
 	}
 
 	@Test
-	void withSchemaInitializationOffAMissingTableFailsStartupNamingTheScript() {
+	void withSchemaInitializationOffAMissingTableFailsStartupNamingTheMigrations() {
 		this.runner.withPropertyValues("sync.store.jdbc.initialize-schema=never").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).hasStackTraceContaining(StoreException.class.getName())
-				.hasStackTraceContaining("The outbox table 'offline_sync_outbox' is missing")
-				.hasStackTraceContaining("io/offlinesync/store/jdbc/schema-h2.sql");
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(StoreSchemaException.class)
+				.hasMessageContaining("The outbox table 'offline_sync_outbox' does not exist")
+				.hasMessageContaining("classpath:db/offline-sync/flyway/h2");
+			FailureAnalysis analysis = new SyncFailureAnalyzer(
+					new org.springframework.mock.env.MockEnvironment().withProperty("sync.store.type", "jdbc"))
+				.analyze(context.getStartupFailure());
+			assertThat(analysis.getAction()).contains("spring.flyway.locations")
+				.contains("db/offline-sync/liquibase/changelog.xml")
+				.contains("sync.store.jdbc.initialize-schema=always")
+				.doesNotContain("sync.store.file.directory");
 		});
+	}
+
+	@Test
+	void flywayCreatesTheTableFromTheMigrationsBeforeTheStoreOpens() {
+		this.runner
+			.withConfiguration(AutoConfigurations.of(
+					org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration.class))
+			.withPropertyValues("sync.store.jdbc.initialize-schema=never",
+					"spring.flyway.locations=classpath:db/offline-sync/flyway/{vendor}")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				Operation enqueued = context.getBean(Outbox.class).enqueue("http.post", "/notes", "migrated");
+				assertThat(context.getBean(org.flywaydb.core.Flyway.class).info().applied())
+					.extracting((migration) -> migration.getVersion().getVersion())
+					.containsExactly("0.1");
+				assertThat(context.getBean(OutboxStore.class).find(enqueued.id())).contains(enqueued);
+			});
+	}
+
+	@Test
+	void aStoreThatCannotBeOpenedGetsAdviceForTheJdbcStore() {
+		FailureAnalysis analysis = new SyncFailureAnalyzer(
+				new org.springframework.mock.env.MockEnvironment().withProperty("sync.store.type", "jdbc"))
+			.analyze(new StoreException("Could not open the JDBC outbox store: connection refused"));
+		assertThat(analysis.getAction()).contains("spring.datasource").doesNotContain("sync.store.file.directory");
 	}
 
 	@Test

@@ -17,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,8 +62,13 @@ class WebClientSyncTransportTests {
 
 	static WebClientSyncTransport transport(URI base, Duration connectTimeout, Duration timeout,
 			boolean followRedirectsWithinBase) {
+		return transport(WebClient.builder(), base, connectTimeout, timeout, followRedirectsWithinBase);
+	}
+
+	static WebClientSyncTransport transport(WebClient.Builder builder, URI base, Duration connectTimeout,
+			Duration timeout, boolean followRedirectsWithinBase) {
 		Map<String, String> headers = Map.of("Authorization", "Bearer t0ken");
-		return new WebClientSyncTransport(WebClient.builder(), ClientHttpConnectorBuilder.detect(),
+		return new WebClientSyncTransport(builder, ClientHttpConnectorBuilder.detect(),
 				HttpClientSettings.defaults(), new HttpOperationRules(base, headers.keySet(), Set.of()), headers,
 				connectTimeout, timeout, followRedirectsWithinBase, Clock.fixed(NOW, ZoneOffset.UTC));
 	}
@@ -292,6 +299,25 @@ class WebClientSyncTransportTests {
 		for (CompletableFuture<SendResult> send : sends) {
 			assertThat(send.get(30, TimeUnit.SECONDS).isOk()).isTrue();
 		}
+	}
+
+	@Test
+	void theClientObservationCarriesATemplateOfTheTargetAsItsUri() throws Exception {
+		TestObservationRegistry observations = TestObservationRegistry.create();
+		WebClientSyncTransport transport = transport(WebClient.builder().observationRegistry(observations), base(),
+				Duration.ofSeconds(2), Duration.ofSeconds(5), false);
+		send(transport, operation("http.put", "/notes/12345/comments/0190f000-0000-7000-8000-00000000000a?v=2", "{}"));
+		TestObservationRegistryAssert.assertThat(observations)
+			.hasObservationWithNameEqualTo("http.client.requests")
+			.that()
+			.hasLowCardinalityKeyValue("uri", "/api/notes/{id}/comments/{id}");
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "/notes, /api/notes", "/notes/7, /api/notes/{id}", "/v2/notes/1234, /api/v2/notes/{id}",
+			"/orders/ORD-2026-000017/lines, /api/orders/{id}/lines", "/caf%C3%A9, /api/{id}", "/, /api" })
+	void uriTemplatesKeepWordsAndReplaceIdentifiers(String target, String template) {
+		assertThat(new HttpOperationRules(base(), Set.of(), Set.of()).uriTemplate(target)).isEqualTo(template);
 	}
 
 	private static void await(CountDownLatch latch) {

@@ -349,6 +349,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		}
 		try {
 			store.load();
+			store.abandonClaimsOfTheLastProcess();
 			return store;
 		}
 		catch (IOException ex) {
@@ -358,6 +359,19 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		catch (RuntimeException ex) {
 			store.close();
 			throw ex;
+		}
+	}
+
+	/**
+	 * Operations the previous process left in flight cannot have a live claimer: this store holds the directory's
+	 * exclusive lock. The first stale-claim sweep requeues them, instead of waiting for the in-flight timeout.
+	 */
+	private void abandonClaimsOfTheLastProcess() {
+		int abandoned = abandonClaimsInFlight();
+		if (abandoned > 0) {
+			this.recovery = this.recovery.withRequeuedClaims(abandoned);
+			logger.log(System.Logger.Level.INFO, () -> "Outbox journal " + this.journal + ": " + abandoned
+					+ " operations were left in flight by the previous process; the first sweep requeues them");
 		}
 	}
 

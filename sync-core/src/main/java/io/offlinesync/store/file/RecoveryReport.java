@@ -17,10 +17,29 @@ public final class RecoveryReport {
 
 	private final Path damagedCopy;
 
+	private final int requeuedClaims;
+
 	RecoveryReport(long recordsRead, List<DroppedRecord> dropped, Path damagedCopy) {
+		this(recordsRead, dropped, damagedCopy, 0);
+	}
+
+	private RecoveryReport(long recordsRead, List<DroppedRecord> dropped, Path damagedCopy, int requeuedClaims) {
 		this.recordsRead = recordsRead;
 		this.dropped = List.copyOf(dropped);
 		this.damagedCopy = damagedCopy;
+		this.requeuedClaims = requeuedClaims;
+	}
+
+	RecoveryReport withRequeuedClaims(int requeued) {
+		return new RecoveryReport(this.recordsRead, this.dropped, this.damagedCopy, requeued);
+	}
+
+	/**
+	 * @return how many operations the previous process left in flight: since the store's exclusive lock proves their
+	 * claimer gone, the first stale-claim sweep requeues them instead of waiting for the in-flight timeout
+	 */
+	public int requeuedClaims() {
+		return this.requeuedClaims;
 	}
 
 	/** @return how many intact records were read */
@@ -46,7 +65,7 @@ public final class RecoveryReport {
 	@Override
 	public String toString() {
 		return "RecoveryReport[recordsRead=" + this.recordsRead + ", dropped=" + this.dropped + ", damagedCopy="
-				+ this.damagedCopy + "]";
+				+ this.damagedCopy + ", requeuedClaims=" + this.requeuedClaims + "]";
 	}
 
 	/**

@@ -10,23 +10,23 @@ import io.offlinesync.StoreException;
 public enum JdbcDialect {
 
 	/** PostgreSQL: the database for several application instances sharing one outbox. */
-	POSTGRESQL("PostgreSQL", "schema-postgresql.sql", "FOR UPDATE OF o SKIP LOCKED", true),
+	POSTGRESQL("PostgreSQL", "postgresql", "FOR UPDATE OF o SKIP LOCKED", true),
 
 	/** H2, for embedded use and tests. */
-	H2("H2", "schema-h2.sql", "FOR UPDATE SKIP LOCKED", false);
+	H2("H2", "h2", "FOR UPDATE SKIP LOCKED", false);
 
 	private final String productName;
 
-	private final String schemaScript;
+	private final String vendor;
 
 	private final String lockSkippingLocked;
 
 	private final boolean updateReturning;
 
-	JdbcDialect(String productName, String schemaScript, String lockSkippingLocked, boolean updateReturning) {
+	JdbcDialect(String productName, String vendor, String lockSkippingLocked, boolean updateReturning) {
 		this.updateReturning = updateReturning;
 		this.productName = productName;
-		this.schemaScript = schemaScript;
+		this.vendor = vendor;
 		this.lockSkippingLocked = lockSkippingLocked;
 	}
 
@@ -47,12 +47,13 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * The class-path location of this dialect's schema script, which creates the table under its default name
-	 * {@value JdbcOutboxStore#DEFAULT_TABLE_NAME}.
-	 * @return the resource name, for example {@code io/offlinesync/store/jdbc/schema-postgresql.sql}
+	 * The class-path folder of this dialect's versioned migration scripts, which create the table under its default
+	 * name {@value JdbcOutboxStore#DEFAULT_TABLE_NAME}: what Flyway applies with
+	 * {@code spring.flyway.locations=classpath:db/offline-sync/flyway/{vendor}}.
+	 * @return the folder, for example {@code db/offline-sync/flyway/postgresql}
 	 */
-	public String schemaScriptLocation() {
-		return JdbcDialect.class.getPackageName().replace('.', '/') + "/" + this.schemaScript;
+	public String migrationLocation() {
+		return "db/offline-sync/flyway/" + this.vendor;
 	}
 
 	/** The clause that locks the selected rows of alias {@code o}, passing over rows other transactions hold. */

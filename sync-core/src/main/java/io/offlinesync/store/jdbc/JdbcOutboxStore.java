@@ -1,7 +1,6 @@
 package io.offlinesync.store.jdbc;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -35,6 +34,7 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.offlinesync.Operation;
+import io.offlinesync.OperationFilter;
 import io.offlinesync.OperationNotFoundException;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.OutboxStats;
@@ -55,7 +55,8 @@ import io.offlinesync.store.Transitions;
  *
  * <p>Each call runs in a transaction from the store's {@link JdbcTransactions}: its own, or the caller's when those
  * transactions join one. Times are kept to the microsecond. The table is created by {@link Builder#createSchema}
- * or beforehand with the dialect's {@linkplain JdbcDialect#schemaScriptLocation() script}.
+ * or beforehand with the dialect's {@linkplain JdbcDialect#migrationLocation() migrations} (Flyway or Liquibase); on
+ * opening, the store checks that the table has every column and index it needs.
  *
  * @since 0.1.0
  */
@@ -448,6 +449,94 @@ public final class JdbcOutboxStore implements OutboxStore {
 		});
 	}
 
+	/** One statement: the rows the filter selects, made pending again. */
+	@Override
+	public int retryMatching(OperationFilter filter, Instant now) {
+		Instant at = micros(now);
+		Selected selected = selected(filter);
+		String retryable = " AND status IN ('PERMANENTLY_FAILED', 'FAILED')";
+		String sql = "UPDATE " + this.table + " SET status = 'PENDING', attempt = 0, last_error = NULL,"
+				+ " next_attempt_at = ?, updated_at = ? WHERE id IN (" + selected.sql() + ")" + retryable;
+		return execute("retry operations", (connection) -> {
+			try (PreparedStatement update = connection.prepareStatement(sql)) {
+				update.setObject(1, timestamp(at));
+				update.setObject(2, timestamp(at));
+				selected.bind(update, 3);
+				return update.executeUpdate();
+			}
+		});
+	}
+
+	/** One statement: the rows the filter selects, deleted unless in flight. */
+	@Override
+	public int discardMatching(OperationFilter filter) {
+		Selected selected = selected(filter);
+		String sql = "DELETE FROM " + this.table + " WHERE id IN (" + selected.sql() + ") AND status <> 'IN_FLIGHT'";
+		return execute("discard operations", (connection) -> {
+			try (PreparedStatement delete = connection.prepareStatement(sql)) {
+				selected.bind(delete, 1);
+				return delete.executeUpdate();
+			}
+		});
+	}
+
+	@Override
+	public int countMatching(OperationFilter filter) {
+		Selected selected = selected(filter);
+		return execute("count operations", (connection) -> {
+			try (PreparedStatement count = connection
+				.prepareStatement("SELECT COUNT(*) FROM (" + selected.sql() + ") s")) {
+				selected.bind(count, 1);
+				try (ResultSet rows = count.executeQuery()) {
+					rows.next();
+					return rows.getInt(1);
+				}
+			}
+		});
+	}
+
+	/** The ids a filter selects, oldest first, up to its limit: a sub-select and its parameters. */
+	private Selected selected(OperationFilter filter) {
+		StringBuilder sql = new StringBuilder("SELECT o.id FROM ").append(this.table).append(" o WHERE o.status IN (")
+			.append("?, ".repeat(filter.statuses().size() - 1))
+			.append("?)");
+		List<Object> parameters = new ArrayList<>();
+		filter.statuses().forEach((status) -> parameters.add(status.name()));
+		if (filter.kind() != null) {
+			sql.append(" AND o.kind = ?");
+			parameters.add(filter.kind());
+		}
+		if (filter.targetPrefix() != null) {
+			sql.append(" AND o.target LIKE ? ESCAPE '\\'");
+			parameters.add(likeLiteral(filter.targetPrefix()) + "%");
+		}
+		if (filter.errorContaining() != null) {
+			sql.append(" AND o.last_error LIKE ? ESCAPE '\\'");
+			parameters.add("%" + likeLiteral(filter.errorContaining()) + "%");
+		}
+		if (filter.createdBefore() != null) {
+			sql.append(" AND o.created_at < ?");
+			parameters.add(timestamp(micros(filter.createdBefore())));
+		}
+		sql.append(" ORDER BY o.id LIMIT ?");
+		parameters.add(filter.limit());
+		return new Selected(sql.toString(), parameters);
+	}
+
+	private static String likeLiteral(String text) {
+		return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+	}
+
+	private record Selected(String sql, List<Object> parameters) {
+
+		void bind(PreparedStatement statement, int first) throws SQLException {
+			for (int i = 0; i < this.parameters.size(); i++) {
+				statement.setObject(first + i, this.parameters.get(i));
+			}
+		}
+
+	}
+
 	/**
 	 * Remove delivered operations in batches, each in a transaction of its own, so that a large purge neither
 	 * holds many locks nor one long transaction.
@@ -777,40 +866,20 @@ public final class JdbcOutboxStore implements OutboxStore {
 					.inTransaction((connection) -> JdbcDialect
 						.fromProductName(connection.getMetaData().getDatabaseProductName()));
 				if (this.createSchema) {
-					String script = schemaScript(detected, this.tableName);
 					this.transactions.inTransaction((connection) -> {
-						try (Statement statement = connection.createStatement()) {
-							for (String sql : statements(script)) {
-								statement.execute(sql);
-							}
-						}
+						JdbcSchema.create(connection, detected, this.tableName);
 						return null;
 					});
 				}
-				checkTable(detected);
+				this.transactions.inTransaction((connection) -> {
+					JdbcSchema.check(connection, detected, this.tableName);
+					return null;
+				});
 				return new JdbcOutboxStore(this, detected);
 			}
 			catch (SQLException ex) {
 				throw new StoreException("Could not open the JDBC outbox store on table '" + this.tableName + "': "
 						+ ex.getMessage(), ex);
-			}
-		}
-
-		private void checkTable(JdbcDialect dialect) throws SQLException {
-			try {
-				this.transactions.inTransaction((connection) -> {
-					try (Statement statement = connection.createStatement()) {
-						statement.executeQuery("SELECT id, status, attempt, claim_token, claimed_by, next_attempt_at,"
-								+ " updated_at FROM " + this.tableName + " WHERE 1 = 0").close();
-					}
-					return null;
-				});
-			}
-			catch (SQLException ex) {
-				throw new StoreException("The outbox table '" + this.tableName + "' is missing or has other columns"
-						+ " than offline-sync needs (" + ex.getMessage() + "). Create it with the script "
-						+ dialect.schemaScriptLocation() + " from the sync-core jar, or let the store create it"
-						+ " (createSchema, or sync.store.jdbc.initialize-schema in Spring Boot)", ex);
 			}
 		}
 
@@ -825,47 +894,6 @@ public final class JdbcOutboxStore implements OutboxStore {
 			return host + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
 		}
 
-	}
-
-	/**
-	 * A dialect's schema script with the table (and its index names) renamed.
-	 */
-	static String schemaScript(JdbcDialect dialect, String tableName) {
-		String script;
-		try (InputStream in = JdbcOutboxStore.class.getClassLoader()
-			.getResourceAsStream(dialect.schemaScriptLocation())) {
-			if (in == null) {
-				throw new StoreException("The schema script " + dialect.schemaScriptLocation() + " is missing from the"
-						+ " class path");
-			}
-			script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new StoreException("Could not read the schema script " + dialect.schemaScriptLocation(), ex);
-		}
-		String unqualified = tableName.substring(tableName.indexOf('.') + 1);
-		// Index names take the unqualified name: an index lives in its table's schema.
-		return script.replace(DEFAULT_TABLE_NAME + "_", unqualified + "_")
-			.replaceAll("\\b" + DEFAULT_TABLE_NAME + "\\b", tableName);
-	}
-
-	/**
-	 * The statements of a script: separated by semicolons, comment lines dropped.
-	 */
-	static List<String> statements(String script) {
-		StringBuilder text = new StringBuilder();
-		for (String line : script.split("\n")) {
-			if (!line.strip().startsWith("--")) {
-				text.append(line).append('\n');
-			}
-		}
-		List<String> statements = new ArrayList<>();
-		for (String statement : text.toString().split(";")) {
-			if (!statement.isBlank()) {
-				statements.add(statement.strip());
-			}
-		}
-		return statements;
 	}
 
 }

@@ -17,7 +17,9 @@ import io.offlinesync.StoreLockedException;
  * the store compacts often; it prints {@code COMPACTING} each time it sees a compaction begin. {@code open DIR}: try to
  * open the store and exit 3 if it is locked. {@code fill DIR THREADS}: enqueue from several threads until writes
  * fail (the parent limits the file size), printing {@code ACK <id> <payload>} and {@code FAIL <message>}, then
- * {@code STORED <count>} for what the open store holds, and close it.
+ * {@code STORED <count>} for what the open store holds, and close it. {@code send DIR COUNT}: enqueue that many
+ * operations and deliver them with an engine whose sends never answer, printing {@code SENDING <id>} as each send
+ * starts, until killed.
  */
 public final class CrashChild {
 
@@ -35,6 +37,10 @@ public final class CrashChild {
 				System.err.println(ex.getMessage());
 				System.exit(3);
 			}
+		}
+		if (args[0].equals("send")) {
+			sendForever(directory, Integer.parseInt(args[2]));
+			return;
 		}
 		int threads = Integer.parseInt(args[2]);
 		if (args[0].equals("fill")) {
@@ -81,6 +87,30 @@ public final class CrashChild {
 			});
 			writer.start();
 		}
+	}
+
+	private static void sendForever(Path directory, int count) throws InterruptedException {
+		PrintStream out = System.out;
+		Outbox outbox = new Outbox(FileOutboxStore.open(directory));
+		for (int i = 0; i < count; i++) {
+			outbox.enqueue("http.post", "/crash", "in flight " + i);
+		}
+		io.offlinesync.SyncTransport neverAnswers = (operation) -> {
+			synchronized (out) {
+				out.println("SENDING " + operation.id());
+				out.flush();
+			}
+			return new java.util.concurrent.CompletableFuture<>();
+		};
+		io.offlinesync.SyncEngine engine = new io.offlinesync.SyncEngine(outbox, neverAnswers,
+				io.offlinesync.NetworkProbe.alwaysOnline(), io.offlinesync.EngineConfig.builder()
+					.concurrency(count)
+					.sendTimeout(Duration.ofMinutes(5))
+					.inFlightTimeout(Duration.ofMinutes(10))
+					.build());
+		engine.start();
+		// The engine's threads are daemons: the main thread keeps the process alive until it is killed.
+		new java.util.concurrent.CountDownLatch(1).await();
 	}
 
 	private static void churn(Outbox outbox, PrintStream out) {

@@ -100,6 +100,61 @@ class FileOutboxStoreCrashTests {
 		assertThat(killedWhileCompacting).as("kills that cut a compaction short").isPositive();
 	}
 
+	/**
+	 * Issue 24: a process killed while its sends were in flight leaves them claimed; the store reopened by the next
+	 * process holds the lock, so the first pass requeues and delivers them instead of waiting out the in-flight
+	 * timeout (30 s by default).
+	 */
+	@Test
+	void sendsInFlightInAKilledProcessAreDeliveredByTheFirstPassAfterReopening() throws Exception {
+		int count = 5;
+		Process child = childJvm("send", this.directory.toString(), String.valueOf(count))
+			.redirectError(this.childErrors.toFile())
+			.start();
+		Set<String> sending = ConcurrentHashMap.newKeySet();
+		Thread reader = new Thread(() -> {
+			try (BufferedReader lines = new BufferedReader(
+					new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = lines.readLine()) != null) {
+					if (line.startsWith("SENDING ")) {
+						sending.add(line.substring("SENDING ".length()));
+					}
+				}
+			}
+			catch (IOException ex) {
+				// The pipe breaks when the child dies.
+			}
+		});
+		reader.start();
+		try {
+			await().atMost(Duration.ofSeconds(60)).until(() -> !child.isAlive() || sending.size() == count);
+			assertThat(child.isAlive()).as(this::childErrors).isTrue();
+		}
+		finally {
+			child.destroyForcibly();
+			assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+			reader.join(10_000);
+		}
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
+			assertThat(store.list(Set.of(io.offlinesync.OperationStatus.IN_FLIGHT), null, 100))
+				.extracting(Operation::id)
+				.containsExactlyInAnyOrderElementsOf(sending);
+			assertThat(store.recovery().requeuedClaims()).isEqualTo(count);
+			io.offlinesync.Outbox outbox = new io.offlinesync.Outbox(store);
+			io.offlinesync.test.FakeTransport transport = new io.offlinesync.test.FakeTransport();
+			io.offlinesync.SyncEngine engine = new io.offlinesync.SyncEngine(outbox, transport,
+					io.offlinesync.NetworkProbe.alwaysOnline(), io.offlinesync.EngineConfig.defaults());
+			assertThat(engine.tick()).isEqualTo(count);
+			assertThat(store.list(Set.of(), null, 100)).hasSize(count).allSatisfy((operation) -> {
+				assertThat(operation.status()).isEqualTo(io.offlinesync.OperationStatus.DONE);
+				// The killed process's claim counted one attempt, the delivery a second; nothing more.
+				assertThat(operation.attempt()).isEqualTo(2);
+			});
+			assertThat(transport.sent()).extracting(Operation::id).containsExactlyInAnyOrderElementsOf(sending);
+		}
+	}
+
 	private void assertSurvived(Map<String, String> acknowledged, int cycle) {
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory)) {
 			List<Operation> stored = store.list(Set.of(), null, Integer.MAX_VALUE);

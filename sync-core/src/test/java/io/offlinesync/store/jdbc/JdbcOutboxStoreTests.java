@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
-
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -23,6 +22,7 @@ import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.StoreException;
+import io.offlinesync.StoreSchemaException;
 import io.offlinesync.test.Databases;
 import io.offlinesync.test.MutableClock;
 
@@ -46,15 +46,43 @@ class JdbcOutboxStoreTests {
 	}
 
 	@Test
-	void refusesAMissingTableAndNamesTheScriptThatCreatesIt() {
-		assertThatExceptionOfType(StoreException.class)
+	void refusesAMissingTableAndNamesTheMigrationsThatCreateIt() {
+		assertThatExceptionOfType(StoreSchemaException.class)
 			.isThrownBy(() -> JdbcOutboxStore.builder(Databases.h2("missing")).tableName("no_such_outbox").build())
-			.withMessageContaining("'no_such_outbox' is missing")
-			.withMessageContaining("io/offlinesync/store/jdbc/schema-h2.sql");
+			.withMessageContaining("The outbox table 'no_such_outbox' does not exist")
+			.withMessageContaining("classpath:db/offline-sync/flyway/h2")
+			.withMessageContaining("db/offline-sync/liquibase/changelog.xml");
 	}
 
 	@Test
-	void theSchemaScriptsInTheJarCreateAUsableTable() throws SQLException {
+	void refusesATableWithoutAColumnOrAnIndexTheStoreNeedsNamingIt() throws SQLException {
+		for (JdbcDialect dialect : JdbcDialect.values()) {
+			DataSource database = (dialect == JdbcDialect.H2) ? Databases.h2("shape") : Databases.postgresPool();
+			String table = Databases.uniqueTableName();
+			JdbcOutboxStore.builder(database).tableName(table).createSchema(true).build();
+			try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+				statement.execute("DROP INDEX " + table + "_ordering_idx");
+			}
+			assertThatExceptionOfType(StoreSchemaException.class).as(dialect.name())
+				.isThrownBy(() -> JdbcOutboxStore.builder(database).tableName(table).build())
+				.withMessageContaining("lacks the index " + table + "_ordering_idx")
+				.withMessageContaining(dialect.migrationLocation());
+			try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+				statement.execute("ALTER TABLE " + table + " DROP COLUMN claimed_by");
+			}
+			assertThatExceptionOfType(StoreSchemaException.class).as(dialect.name())
+				.isThrownBy(() -> JdbcOutboxStore.builder(database).tableName(table).build())
+				.withMessageContaining("lacks the column claimed_by");
+			// Creating the schema again adds what is missing; the rows stay.
+			try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+				statement.execute("ALTER TABLE " + table + " ADD COLUMN claimed_by VARCHAR(200)");
+			}
+			JdbcOutboxStore.builder(database).tableName(table).createSchema(true).build();
+		}
+	}
+
+	@Test
+	void theMigrationScriptsInTheJarCreateAUsableTable() throws SQLException {
 		for (JdbcDialect dialect : JdbcDialect.values()) {
 			DataSource database = (dialect == JdbcDialect.H2) ? Databases.h2("script") : Databases.postgresPool();
 			String schema = "script_" + Databases.uniqueTableName();
@@ -62,8 +90,7 @@ class JdbcOutboxStoreTests {
 				statement.execute("CREATE SCHEMA " + schema);
 				String use = (dialect == JdbcDialect.H2) ? "SET SCHEMA " : "SET search_path TO ";
 				statement.execute(use + schema);
-				String script = JdbcOutboxStore.schemaScript(dialect, JdbcOutboxStore.DEFAULT_TABLE_NAME);
-				for (String sql : JdbcOutboxStore.statements(script)) {
+				for (String sql : JdbcSchema.statements(dialect, JdbcOutboxStore.DEFAULT_TABLE_NAME)) {
 					statement.execute(sql);
 				}
 				statement.execute(use + "public");
@@ -79,7 +106,7 @@ class JdbcOutboxStoreTests {
 
 	@Test
 	void createsTheSchemaUnderAQualifiedTableNameWithIndexesNamedAfterIt() {
-		String script = JdbcOutboxStore.schemaScript(JdbcDialect.POSTGRESQL, "app.outbox");
+		String script = String.join(";\n", JdbcSchema.statements(JdbcDialect.POSTGRESQL, "app.outbox"));
 		assertThat(script).contains("CREATE TABLE IF NOT EXISTS app.outbox (")
 			.contains("outbox_claimable_idx")
 			.contains("ON app.outbox (id)")

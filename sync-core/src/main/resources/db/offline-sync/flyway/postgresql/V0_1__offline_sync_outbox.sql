@@ -1,7 +1,9 @@
--- offline-sync outbox table for PostgreSQL. Times are kept to the microsecond; payloads are UTF-8 bytes, since
+-- offline-sync outbox table for PostgreSQL, version 0.1 of the schema. Applied by Flyway from
+-- classpath:db/offline-sync/flyway/{vendor}, by Liquibase from db/offline-sync/liquibase/changelog.xml, or by the
+-- store itself (initialize-schema). To use another table name, replace every "offline_sync_outbox" below (the store
+-- does so when it creates the schema itself).
+-- Times are kept to the microsecond; payloads are UTF-8 bytes, since
 -- PostgreSQL text cannot hold the character U+0000.
--- To use another table name, replace every "offline_sync_outbox" below (JdbcOutboxStore does so when it creates
--- the schema itself).
 CREATE TABLE IF NOT EXISTS offline_sync_outbox (
     id              VARCHAR(64)                 NOT NULL PRIMARY KEY,
     kind            TEXT                        NOT NULL,
