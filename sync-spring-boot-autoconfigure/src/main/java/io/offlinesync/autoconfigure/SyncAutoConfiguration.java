@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -113,8 +114,24 @@ public final class SyncAutoConfiguration {
 	}
 
 	/**
-	 * The HTTP transport, and the rules it checks operations against at enqueue; both back off when the application
-	 * defines a transport of its own.
+	 * The rules of the HTTP transport, checked at enqueue whenever a base URL is configured: also when a test stands a
+	 * fake transport in for the real one, so that tests refuse what production would.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebClient.class)
+	@ConditionalOnProperty("sync.transport.base-url")
+	static class HttpRulesConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		HttpOperationRules syncHttpOperationRules(SyncProperties properties) {
+			return httpRules(properties.getTransport());
+		}
+
+	}
+
+	/**
+	 * The HTTP transport; it backs off when the application defines a transport of its own.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass({ WebClient.class, ClientHttpConnectorBuilder.class })
@@ -122,25 +139,25 @@ public final class SyncAutoConfiguration {
 	static class WebClientTransportConfiguration {
 
 		@Bean
-		HttpOperationRules syncHttpOperationRules(SyncProperties properties) {
-			SyncProperties.Transport transport = properties.getTransport();
-			return new HttpOperationRules(transport.getBaseUrl(), transport.getHeaders().keySet(),
-					transport.getOverridableHeaders());
-		}
-
-		@Bean
-		SyncTransport syncTransport(SyncProperties properties, HttpOperationRules rules,
+		SyncTransport syncTransport(SyncProperties properties, ObjectProvider<HttpOperationRules> rules,
 				ObjectProvider<WebClient.Builder> webClientBuilder,
 				ObjectProvider<ClientHttpConnectorBuilder<?>> connectorBuilder,
 				ObjectProvider<HttpClientSettings> clientSettings, ObjectProvider<Clock> clock) {
 			SyncProperties.Transport transport = properties.getTransport();
+			// Without a base URL there are no rules, and making them says what is missing.
 			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder),
 					connectorBuilder.getIfAvailable(ClientHttpConnectorBuilder::detect),
-					clientSettings.getIfAvailable(HttpClientSettings::defaults), rules, transport.getHeaders(),
+					clientSettings.getIfAvailable(HttpClientSettings::defaults),
+					rules.getIfAvailable(() -> httpRules(transport)), transport.getHeaders(),
 					transport.effectiveConnectTimeout(), transport.getTimeout(),
 					transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL, syncClock(clock));
 		}
 
+	}
+
+	static HttpOperationRules httpRules(SyncProperties.Transport transport) {
+		return new HttpOperationRules(transport.getBaseUrl(), transport.getHeaders().keySet(),
+				transport.getOverridableHeaders());
 	}
 
 }

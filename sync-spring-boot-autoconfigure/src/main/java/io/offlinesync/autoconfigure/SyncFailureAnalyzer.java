@@ -30,11 +30,15 @@ class SyncFailureAnalyzer extends AbstractFailureAnalyzer<io.offlinesync.SyncExc
 			return new FailureAnalysis("Invalid offline-sync configuration: " + invalid.getMessage(),
 					"Update '" + invalid.getProperty() + "' in your application configuration.", cause);
 		}
-		if (cause instanceof StoreLockedException) {
-			return new FailureAnalysis(cause.getMessage(),
-					"Stop the other application that uses this outbox directory, or give this one its own with "
-							+ "'sync.store.file.directory'.",
-					cause);
+		if (cause instanceof StoreLockedException locked) {
+			String action = locked.isHeldInThisProcess()
+					? "Another application context in this JVM has the store open; in tests, Spring's context cache "
+							+ "keeps it. Add @AutoConfigureOfflineSync (from io.offlinesync:sync-test) to the test "
+							+ "classes, which gives each context a store of its own, or give each context its own "
+							+ "'sync.store.file.directory'."
+					: "Stop the other application that uses this outbox directory, or give this one its own with "
+							+ "'sync.store.file.directory'.";
+			return new FailureAnalysis(cause.getMessage(), action, cause);
 		}
 		if (cause instanceof StoreFormatException) {
 			return new FailureAnalysis(cause.getMessage(),

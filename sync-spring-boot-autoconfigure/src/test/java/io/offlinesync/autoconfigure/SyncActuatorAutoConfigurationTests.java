@@ -3,7 +3,6 @@ package io.offlinesync.autoconfigure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -26,6 +25,7 @@ import io.offlinesync.Outbox;
 import io.offlinesync.SendResult;
 import io.offlinesync.SyncEngine;
 import io.offlinesync.SyncTransport;
+import io.offlinesync.test.FakeTransport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -34,18 +34,17 @@ import static org.awaitility.Awaitility.await;
 class SyncActuatorAutoConfigurationTests {
 
 	/** Delivers "/ok" targets, parks "/bad" ones, retries anything else. */
-	private static final SyncTransport TRANSPORT = (operation) -> CompletableFuture
-		.completedFuture(switch (operation.target()) {
-			case "/ok" -> SendResult.ok();
-			case "/bad" -> SendResult.permanent("HTTP 400 Bad Request");
-			default -> SendResult.retryable("HTTP 503 Service Unavailable");
-		});
+	private final FakeTransport transport = new FakeTransport().whenTarget("/ok")
+		.thenAnswer(SendResult.ok())
+		.whenTarget("/bad")
+		.thenAnswer(SendResult.permanent("HTTP 400 Bad Request"))
+		.answerByDefault(SendResult.retryable("HTTP 503 Service Unavailable"));
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(SyncAutoConfiguration.class, SyncHealthAutoConfiguration.class,
 				SyncMetricsAutoConfiguration.class, SyncEndpointAutoConfiguration.class, MetricsAutoConfiguration.class,
 				SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
-		.withBean(SyncTransport.class, () -> TRANSPORT)
+		.withBean(SyncTransport.class, () -> this.transport)
 		.withPropertyValues("sync.store.type=memory", "sync.retry.initial-delay=1h", "sync.retry.max-delay=1h",
 				"management.endpoints.web.exposure.include=sync");
 
@@ -129,7 +128,7 @@ class SyncActuatorAutoConfigurationTests {
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(SyncAutoConfiguration.class, SyncMetricsAutoConfiguration.class))
 			.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-			.withBean(SyncTransport.class, () -> TRANSPORT)
+			.withBean(SyncTransport.class, () -> this.transport)
 			.withPropertyValues("sync.store.type=memory")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(SyncEngine.class)

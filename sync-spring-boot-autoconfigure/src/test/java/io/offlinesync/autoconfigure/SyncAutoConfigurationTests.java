@@ -167,14 +167,25 @@ class SyncAutoConfigurationTests {
 	}
 
 	@Test
-	void aTransportOfTheApplicationsOwnBringsNoHttpRules() {
-		runner().withPropertyValues("sync.store.type=memory")
+	void aTransportOfTheApplicationsOwnWithoutABaseUrlBringsNoHttpRules() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
+			.withPropertyValues("sync.store.type=memory")
 			.withBean("userTransport", SyncTransport.class,
 					() -> (operation) -> CompletableFuture.completedFuture(SendResult.ok()))
 			.run((context) -> {
 				assertThat(context).doesNotHaveBean(HttpOperationRules.class);
 				context.getBean(Outbox.class).enqueue("mqtt.publish", "sensors/7", "{}");
 			});
+	}
+
+	@Test
+	void withABaseUrlTheHttpRulesApplyAlsoWhenATestStandsAFakeTransportIn() {
+		runner().withPropertyValues("sync.store.type=memory")
+			.withBean("fakeTransport", SyncTransport.class,
+					() -> (operation) -> CompletableFuture.completedFuture(SendResult.ok()))
+			.run((context) -> assertThatExceptionOfType(InvalidOperationException.class)
+				.isThrownBy(() -> context.getBean(Outbox.class).enqueue("http.post", "/..;/admin", "{}")));
 	}
 
 	@Test
@@ -247,8 +258,10 @@ class SyncAutoConfigurationTests {
 				assertThat(context).hasFailed();
 				assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(StoreLockedException.class);
 				FailureAnalysis analysis = analyze(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("already open in another process");
-				assertThat(analysis.getAction()).contains("sync.store.file.directory");
+				assertThat(analysis.getDescription()).contains("already open in this process");
+				assertThat(analysis.getAction()).contains("Spring's context cache")
+					.contains("@AutoConfigureOfflineSync")
+					.contains("sync.store.file.directory");
 			});
 		}
 	}

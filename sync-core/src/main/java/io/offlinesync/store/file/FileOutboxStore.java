@@ -277,15 +277,18 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 		Path lockFile = directory.resolve(LOCK);
 		this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 		FileLock acquired;
+		boolean heldInThisProcess = false;
 		try {
 			acquired = this.lockChannel.tryLock();
 		}
 		catch (OverlappingFileLockException ex) {
+			// The JVM keeps the locks of all its channels: another store instance of this process holds it.
 			acquired = null;
+			heldInThisProcess = true;
 		}
 		if (acquired == null) {
 			this.lockChannel.close();
-			throw new StoreLockedException(lockFile);
+			throw new StoreLockedException(lockFile, heldInThisProcess);
 		}
 		this.lock = acquired;
 	}

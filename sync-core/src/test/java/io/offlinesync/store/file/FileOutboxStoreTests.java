@@ -336,7 +336,9 @@ class FileOutboxStoreTests {
 		try (FileOutboxStore first = FileOutboxStore.open(this.directory)) {
 			assertThatExceptionOfType(StoreLockedException.class)
 				.isThrownBy(() -> FileOutboxStore.open(this.directory))
-				.withMessageContaining("already open in another process or store instance");
+				.withMessageContaining("already open in this process, by another store instance")
+				.withMessageContaining("@AutoConfigureOfflineSync")
+				.satisfies((locked) -> assertThat(locked.isHeldInThisProcess()).isTrue());
 			outboxOn(first).enqueue("http.post", "/a", "still works");
 		}
 		try (FileOutboxStore second = FileOutboxStore.open(this.directory)) {

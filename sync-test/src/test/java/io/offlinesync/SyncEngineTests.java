@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import io.offlinesync.store.IndexedOutboxStore;
 import io.offlinesync.store.InMemoryOutboxStore;
 import io.offlinesync.test.FakeTransport;
-import io.offlinesync.test.MutableClock;
+import io.offlinesync.test.SettableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -37,7 +37,7 @@ class SyncEngineTests {
 
 	private static final Duration LONG = Duration.ofHours(1);
 
-	private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+	private final SettableClock clock = SettableClock.startingAt("2026-01-01T00:00:00Z");
 
 	private final InMemoryOutboxStore store = new InMemoryOutboxStore();
 
@@ -392,7 +392,7 @@ class SyncEngineTests {
 	void deliveryListenersHearEveryAttemptWithItsStoredOutcome() {
 		this.outbox.enqueue("http.post", "/ok", "1");
 		this.outbox.enqueue("http.post", "/bad", "2");
-		FakeTransport transport = new FakeTransport().answerForTarget("/bad", SendResult.permanent("400"));
+		FakeTransport transport = new FakeTransport().whenTarget("/bad").thenAnswer(SendResult.permanent("400"));
 		SyncEngine engine = engine(transport, EngineConfig.defaults());
 		Map<String, OperationStatus> heard = new ConcurrentHashMap<>();
 		engine.addDeliveryListener((op, result, latency, stored) -> {

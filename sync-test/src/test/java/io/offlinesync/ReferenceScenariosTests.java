@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import io.offlinesync.store.OutboxStore;
 import io.offlinesync.store.file.FileOutboxStore;
 import io.offlinesync.test.FakeTransport;
-import io.offlinesync.test.MutableClock;
+import io.offlinesync.test.SettableClock;
 import io.offlinesync.test.StoreKind;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +27,7 @@ class ReferenceScenariosTests {
 	@TempDir
 	Path directory;
 
-	private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+	private final SettableClock clock = SettableClock.startingAt("2026-01-01T00:00:00Z");
 
 	private final FakeTransport transport = new FakeTransport();
 
@@ -80,8 +80,8 @@ class ReferenceScenariosTests {
 		assertThat(delivered.status()).isEqualTo(OperationStatus.DONE);
 		assertThat(delivered.attempt()).isEqualTo(1);
 		assertThat(delivered.lastError()).isNull();
-		assertThat(this.transport.sent()).extracting(Operation::id).containsExactly(operation.id());
-		assertThat(this.transport.sent().get(0).status()).isEqualTo(OperationStatus.IN_FLIGHT);
+		assertThat(this.transport.calls().stream().map(FakeTransport.Call::operation).toList()).extracting(Operation::id).containsExactly(operation.id());
+		assertThat(this.transport.calls().stream().map(FakeTransport.Call::operation).toList().get(0).status()).isEqualTo(OperationStatus.IN_FLIGHT);
 	}
 
 	@ParameterizedTest
@@ -114,7 +114,7 @@ class ReferenceScenariosTests {
 	@EnumSource(StoreKind.class)
 	void permanentFailureIsParkedAndNeverRetried(StoreKind kind) {
 		open(kind, EngineConfig.builder().batchLimit(10).idleSleep(Duration.ofMillis(1)).build());
-		this.transport.answerForTarget("/api/messages", SendResult.permanent("bad request (permanent)"));
+		this.transport.whenTarget("/api/messages").thenAnswer(SendResult.permanent("bad request (permanent)"));
 		Operation operation = enqueueMessage();
 
 		assertThat(this.engine.tick()).isEqualTo(1);

@@ -1,0 +1,6 @@
+/**
+ * The Spring Boot test integration: {@link io.offlinesync.test.autoconfigure.AutoConfigureOfflineSync}.
+ *
+ * @since 0.1.0
+ */
+package io.offlinesync.test.autoconfigure;
