@@ -17,6 +17,27 @@ import java.util.Map;
  */
 public final class NewOperation {
 
+	/** The longest kind, in chars. */
+	public static final int MAX_KIND_LENGTH = 200;
+
+	/** The longest target, in chars. */
+	public static final int MAX_TARGET_LENGTH = 8_192;
+
+	/** The most headers. */
+	public static final int MAX_HEADERS = 64;
+
+	/** The longest header name, in chars. */
+	public static final int MAX_HEADER_NAME_LENGTH = 256;
+
+	/** The longest header value, in chars. */
+	public static final int MAX_HEADER_VALUE_LENGTH = 8_192;
+
+	/** The longest idempotency key or ordering key, in chars. */
+	public static final int MAX_KEY_LENGTH = 256;
+
+	/** The largest payload any outbox accepts, in UTF-8 bytes; {@link OutboxConfig#maxPayloadBytes()} is lower. */
+	public static final int MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
 	private final String kind;
 
 	private final String target;

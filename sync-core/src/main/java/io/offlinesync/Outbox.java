@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.offlinesync.store.OutboxStore;
+import io.offlinesync.store.QuarantinedOperation;
 
 /**
  * The facade the application and the engine use. {@link #enqueue(NewOperation)} returns only once the operation is
@@ -310,6 +311,16 @@ public final class Outbox {
 		return Optional.ofNullable(this.storeFailure.get());
 	}
 
+	/**
+	 * Operations the store could not read back at run time (their record damaged on disk after it was opened) and
+	 * set aside, so that the others keep flowing. They are not claimed, listed or found; the store's next recovery
+	 * drops their damaged records and keeps a copy of the journal as found.
+	 * @return the operations set aside, oldest first; empty for a store that never sets any aside
+	 */
+	public List<QuarantinedOperation> quarantined() {
+		return this.store.quarantined();
+	}
+
 	/** @return the settings */
 	public OutboxConfig config() {
 		return this.config;
@@ -402,25 +413,27 @@ public final class Outbox {
 		if (operation == null) {
 			throw new InvalidOperationException("Operation " + (index + 1) + " of " + count + " is null");
 		}
-		requireStorable("kind", operation.kind(), index, count);
-		requireStorable("target", operation.target(), index, count);
-		requireStorable("payload", operation.payload(), index, count);
+		requireStorable("kind", operation.kind(), NewOperation.MAX_KIND_LENGTH, index, count);
+		requireStorable("target", operation.target(), NewOperation.MAX_TARGET_LENGTH, index, count);
+		requireStorable("payload", operation.payload(), Integer.MAX_VALUE, index, count);
+		if (operation.headers().size() > NewOperation.MAX_HEADERS) {
+			throw new InvalidOperationException("An operation may have at most " + NewOperation.MAX_HEADERS
+					+ " headers but has " + operation.headers().size() + where(index, count));
+		}
 		for (Map.Entry<String, String> header : operation.headers().entrySet()) {
-			requireStorable("header name", header.getKey(), index, count);
-			int at = loneSurrogateAt(header.getValue());
-			if (at >= 0) {
-				throw loneSurrogate("header '" + header.getKey() + "'", header.getValue(), at, index, count);
-			}
+			requireStorable("header name", header.getKey(), NewOperation.MAX_HEADER_NAME_LENGTH, index, count);
+			requireStorable("header '" + header.getKey() + "'", header.getValue(), NewOperation.MAX_HEADER_VALUE_LENGTH,
+					index, count);
 			if (containsLineBreak(header.getKey()) || containsLineBreak(header.getValue())) {
 				throw new InvalidOperationException(
 						"Header '" + header.getKey() + "' must not contain a line break" + where(index, count));
 			}
 		}
 		if (operation.idempotencyKey() != null) {
-			requireStorable("idempotencyKey", operation.idempotencyKey(), index, count);
+			requireStorable("idempotencyKey", operation.idempotencyKey(), NewOperation.MAX_KEY_LENGTH, index, count);
 		}
 		if (operation.orderingKey() != null) {
-			requireStorable("orderingKey", operation.orderingKey(), index, count);
+			requireStorable("orderingKey", operation.orderingKey(), NewOperation.MAX_KEY_LENGTH, index, count);
 		}
 		// A char takes at most three bytes in UTF-8: most payloads need not be counted.
 		if (3L * operation.payload().length() > this.config.maxPayloadBytes()) {
@@ -446,10 +459,14 @@ public final class Outbox {
 	}
 
 	/**
-	 * Refuse lone surrogates: they have no UTF-8 form, so a store would silently replace them and the text read back
-	 * would differ from the text enqueued.
+	 * Refuse text over its limit, and lone surrogates: they have no UTF-8 form, so a store would silently replace
+	 * them and the text read back would differ from the text enqueued.
 	 */
-	private static void requireStorable(String field, String value, int index, int count) {
+	private static void requireStorable(String field, String value, int maxLength, int index, int count) {
+		if (value.length() > maxLength) {
+			throw new InvalidOperationException("'" + field + "' is " + value.length() + " chars long, over the limit of "
+					+ maxLength + where(index, count));
+		}
 		int at = loneSurrogateAt(value);
 		if (at >= 0) {
 			throw loneSurrogate(field, value, at, index, count);

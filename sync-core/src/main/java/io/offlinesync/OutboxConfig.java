@@ -23,8 +23,9 @@ public final class OutboxConfig {
 	private final List<OperationValidator> validators;
 
 	private OutboxConfig(Builder builder) {
-		if (builder.maxPayloadBytes < 1) {
-			throw new IllegalArgumentException("'maxPayloadBytes' must be at least 1 but was " + builder.maxPayloadBytes);
+		if (builder.maxPayloadBytes < 1 || builder.maxPayloadBytes > NewOperation.MAX_PAYLOAD_BYTES) {
+			throw new IllegalArgumentException("'maxPayloadBytes' must be between 1 and " + NewOperation.MAX_PAYLOAD_BYTES
+					+ " but was " + builder.maxPayloadBytes);
 		}
 		this.maxPayloadBytes = builder.maxPayloadBytes;
 		this.retryPolicy = Objects.requireNonNull(builder.retryPolicy, "'retryPolicy' must not be null");
@@ -78,7 +79,7 @@ public final class OutboxConfig {
 		private Builder() {
 		}
 
-		/** @param maxPayloadBytes the largest payload, in UTF-8 bytes; at least 1 */
+		/** @param maxPayloadBytes the largest payload, in UTF-8 bytes; 1 to {@link NewOperation#MAX_PAYLOAD_BYTES} */
 		public Builder maxPayloadBytes(int maxPayloadBytes) {
 			this.maxPayloadBytes = maxPayloadBytes;
 			return this;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import io.offlinesync.Outbox;
 import io.offlinesync.store.file.FileOutboxStore;
@@ -17,9 +18,6 @@ import io.offlinesync.store.file.FileOutboxStore;
  * are then set beside those of the same writers after it.
  */
 final class CompactionStall {
-
-	/** The thread a file store compacts on; watching for it is how this benchmark sees a compaction begin and end. */
-	private static final String COMPACTOR = "offline-sync-compactor";
 
 	private static final Duration BEFORE = Duration.ofSeconds(2);
 
@@ -59,15 +57,17 @@ final class CompactionStall {
 				writers.add(thread);
 			}
 			Thread.sleep(BEFORE.toMillis());
-			Thread compactor = null;
+			// The store's statistics tell when a compaction begins and when its journal is in place.
+			long compactions = store.statistics().compactions();
 			long began = 0;
-			while (compactor == null) {
+			while (!store.statistics().compacting()) {
 				began = System.nanoTime();
 				outbox.claimReady(5_000);
 				outbox.requeueStale(Duration.ZERO);
-				compactor = running(COMPACTOR);
 			}
-			compactor.join();
+			while (store.statistics().compactions() == compactions && store.statistics().compacting()) {
+				LockSupport.parkNanos(100_000);
+			}
 			long ended = System.nanoTime();
 			Thread.sleep(AFTER.toMillis());
 			stopped.set(true);
@@ -77,15 +77,6 @@ final class CompactionStall {
 			return new Result((ended - began) / 1e9, Waits.of(starts, waits, counts, began, ended),
 					Waits.of(starts, waits, counts, ended, Long.MAX_VALUE));
 		}
-	}
-
-	private static Thread running(String name) {
-		for (Thread thread : Thread.getAllStackTraces().keySet()) {
-			if (thread.getName().equals(name)) {
-				return thread;
-			}
-		}
-		return null;
 	}
 
 	/**

@@ -33,6 +33,8 @@ import io.offlinesync.StoreException;
  */
 public abstract class IndexedOutboxStore implements OutboxStore {
 
+	private static final System.Logger logger = System.getLogger(IndexedOutboxStore.class.getName());
+
 	private final OperationIndex index = new OperationIndex();
 
 	private boolean closed;
@@ -42,6 +44,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 	/** Whether a caller is applying the queued changes. */
 	private final AtomicBoolean applying = new AtomicBoolean();
+
+	/** Operations whose state could not be read back; guarded by the monitor. */
+	private final Map<String, QuarantinedOperation> quarantined = new LinkedHashMap<>();
 
 	/** Claim tokens whose claimer is known to have ended; guarded by the monitor. See {@link #abandonClaimsInFlight}. */
 	private final Set<String> abandonedClaims = new HashSet<>();
@@ -86,6 +91,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	 * leaves the store. The inverse of {@link #indexed}; this default returns it as it is.
 	 * @param indexed what the index keeps
 	 * @return the whole operation
+	 * @throws UnreadableOperationException if it cannot be read back: the operation is then quarantined
 	 */
 	protected Operation materialized(Operation indexed) {
 		return indexed;
@@ -140,14 +146,22 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	@Override
 	public synchronized Optional<Operation> find(String id) {
 		requireOpen();
-		return Optional.ofNullable(this.index.get(id)).map(this::materialized);
+		Operation indexed = this.index.get(id);
+		return (indexed != null) ? Optional.ofNullable(readable(indexed)) : Optional.empty();
 	}
 
 	@Override
 	public synchronized List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
 		requireOpen();
 		requirePositive(limit);
-		return this.index.list(statuses, afterId, limit).stream().map(this::materialized).toList();
+		List<Operation> whole = new ArrayList<>();
+		for (Operation indexed : this.index.list(statuses, afterId, limit)) {
+			Operation operation = readable(indexed);
+			if (operation != null) {
+				whole.add(operation);
+			}
+		}
+		return whole;
 	}
 
 	@Override
@@ -156,11 +170,18 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requireOpen();
 			requirePositive(limit);
 			List<Operation> claimed = new ArrayList<>();
+			List<Operation> whole = new ArrayList<>();
 			for (Operation candidate : this.index.dueCandidates(now, limit)) {
-				claimed.add(Transitions.claim(candidate, null, Transitions.newClaimToken(), now));
+				// Read before it is claimed: one that cannot be read is set aside, and the others go on.
+				Operation readable = readable(candidate);
+				if (readable != null) {
+					Operation claim = Transitions.claim(candidate, null, Transitions.newClaimToken(), now);
+					claimed.add(claim);
+					whole.add(claim.toBuilder().payload(readable.payload()).build());
+				}
 			}
 			long ticket = apply(claimed, List.of());
-			return new Committed<>(materializedAll(claimed), ticket);
+			return new Committed<>(whole, ticket);
 		});
 	}
 
@@ -248,7 +269,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requireOpen();
 			Operation operation = require(id);
 			Transitions.requireDiscardable(operation);
-			Operation whole = materialized(operation);
+			Operation readable = readable(operation);
+			Operation whole = (readable != null) ? readable : operation;
 			return new Committed<>(whole, apply(List.of(), List.of(id)));
 		});
 	}
@@ -305,6 +327,28 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
+	public synchronized List<QuarantinedOperation> quarantined() {
+		return List.copyOf(this.quarantined.values());
+	}
+
+	/**
+	 * @return the whole operation, or {@literal null} if it could not be read back: it is then quarantined, out of
+	 * the index, so that it neither stalls claims nor fails listings
+	 */
+	private Operation readable(Operation indexed) {
+		try {
+			return materialized(indexed);
+		}
+		catch (UnreadableOperationException ex) {
+			this.index.remove(indexed.id());
+			this.quarantined.put(indexed.id(), new QuarantinedOperation(indexed.id(), ex.getMessage(), Instant.now()));
+			logger.log(System.Logger.Level.WARNING, "Operation " + indexed.id() + " quarantined, the others go on: "
+					+ ex.getMessage());
+			return null;
+		}
+	}
+
+	@Override
 	public synchronized OutboxStats stats() {
 		requireOpen();
 		return this.index.stats();
@@ -330,7 +374,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requireOpen();
 			Operation changed = transition.apply(require(id));
 			long ticket = apply(List.of(changed), List.of());
-			return new Committed<>(materialized(changed), ticket);
+			Operation whole = readable(changed);
+			// The change is stored; an operation just quarantined is returned as the index kept it.
+			return new Committed<>((whole != null) ? whole : changed, ticket);
 		});
 	}
 
@@ -433,7 +479,10 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 	private List<Operation> materializedAll(List<Operation> operations) {
 		List<Operation> whole = new ArrayList<>(operations.size());
-		operations.forEach((operation) -> whole.add(materialized(operation)));
+		for (Operation operation : operations) {
+			Operation readable = readable(operation);
+			whole.add((readable != null) ? readable : operation);
+		}
 		return whole;
 	}
 

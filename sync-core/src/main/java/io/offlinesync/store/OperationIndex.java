@@ -1,8 +1,6 @@
 package io.offlinesync.store;
 
 import java.time.Instant;
-import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,13 +8,10 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -161,7 +156,7 @@ public final class OperationIndex {
 				}
 			}
 		}
-		this.byId = new TreeMap<>(new RunById(inIdOrder));
+		this.byId = new TreeMap<>(new SortedRuns.ById(inIdOrder));
 		// In id order an operation joins its ordering key's queue behind every one there: no head is displaced.
 		for (Operation operation : inIdOrder) {
 			if (operation.status().isActive()) {
@@ -214,7 +209,7 @@ public final class OperationIndex {
 
 	private static TreeSet<Operation> sortedSet(List<Operation> operations, Comparator<Operation> order) {
 		operations.sort(order);
-		return new TreeSet<>(new SortedRun<>(operations, order));
+		return new TreeSet<>(new SortedRuns.Run<>(operations, order));
 	}
 
 	/**
@@ -266,7 +261,7 @@ public final class OperationIndex {
 			// Many come due at once at the first claim after opening or after a pause: sorted once and the set built
 			// from them in linear time, instead of a tree insert each (350 to 570 ms for 500,000).
 			comeDue.sort(null);
-			this.due.addAll(new SortedRun<>(comeDue, null));
+			this.due.addAll(new SortedRuns.Run<>(comeDue, null));
 		}
 		else {
 			this.due.addAll(comeDue);
@@ -356,13 +351,19 @@ public final class OperationIndex {
 		return new OutboxStats(byStatus, oldestActiveCreatedAt());
 	}
 
-	private Instant oldestActiveCreatedAt() {
+	/** @return how many operations are still to be delivered (pending, in flight, failed) */
+	public long activeCount() {
 		long active = 0;
 		for (OperationStatus status : OperationStatus.values()) {
 			if (status.isActive()) {
 				active += this.counts[status.ordinal()];
 			}
 		}
+		return active;
+	}
+
+	private Instant oldestActiveCreatedAt() {
+		long active = activeCount();
 		if (active == 0) {
 			this.noActiveBefore = null;
 			return null;
@@ -404,11 +405,6 @@ public final class OperationIndex {
 				schedule(this.byId.get(queue.first()));
 			}
 		}
-	}
-
-	/** @return how many entries {@code scheduledInOrder} holds, stale ones included (for tests) */
-	int scheduledInOrderSize() {
-		return this.scheduledInOrder.size();
 	}
 
 	private boolean isHead(Operation operation) {
@@ -478,138 +474,6 @@ public final class OperationIndex {
 				this.staleInOrder = 0;
 			}
 		}
-	}
-
-	/**
-	 * A list sorted by a comparator, seen as a sorted set: the {@link TreeSet} constructor builds its tree from one in
-	 * linear time. It offers nothing more than that needs.
-	 */
-	private static final class SortedRun<E> extends AbstractSet<E> implements SortedSet<E> {
-
-		private final List<E> sorted;
-
-		private final Comparator<? super E> order;
-
-		SortedRun(List<E> sorted, Comparator<? super E> order) {
-			this.sorted = sorted;
-			this.order = order;
-		}
-
-		@Override
-		public Iterator<E> iterator() {
-			return Collections.unmodifiableList(this.sorted).iterator();
-		}
-
-		@Override
-		public int size() {
-			return this.sorted.size();
-		}
-
-		@Override
-		public Comparator<? super E> comparator() {
-			return this.order;
-		}
-
-		@Override
-		public E first() {
-			return this.sorted.get(0);
-		}
-
-		@Override
-		public E last() {
-			return this.sorted.get(this.sorted.size() - 1);
-		}
-
-		@Override
-		public SortedSet<E> subSet(E fromElement, E toElement) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public SortedSet<E> headSet(E toElement) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public SortedSet<E> tailSet(E fromElement) {
-			throw new UnsupportedOperationException();
-		}
-
-	}
-
-	/**
-	 * Operations in id order, seen as a sorted map by id: the {@link TreeMap} constructor builds its tree from one in
-	 * linear time. It offers nothing more than that needs.
-	 */
-	private static final class RunById extends AbstractMap<String, Operation> implements SortedMap<String, Operation> {
-
-		private final SortedRun<Operation> run;
-
-		RunById(List<Operation> inIdOrder) {
-			this.run = new SortedRun<>(inIdOrder, BY_ID);
-		}
-
-		@Override
-		public Set<Entry<String, Operation>> entrySet() {
-			return new AbstractSet<>() {
-
-				@Override
-				public Iterator<Entry<String, Operation>> iterator() {
-					Iterator<Operation> each = RunById.this.run.iterator();
-					return new Iterator<>() {
-
-						@Override
-						public boolean hasNext() {
-							return each.hasNext();
-						}
-
-						@Override
-						public Entry<String, Operation> next() {
-							Operation operation = each.next();
-							return new SimpleImmutableEntry<>(operation.id(), operation);
-						}
-
-					};
-				}
-
-				@Override
-				public int size() {
-					return RunById.this.run.size();
-				}
-
-			};
-		}
-
-		@Override
-		public Comparator<? super String> comparator() {
-			return null;
-		}
-
-		@Override
-		public String firstKey() {
-			return this.run.first().id();
-		}
-
-		@Override
-		public String lastKey() {
-			return this.run.last().id();
-		}
-
-		@Override
-		public SortedMap<String, Operation> subMap(String fromKey, String toKey) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public SortedMap<String, Operation> headMap(String toKey) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public SortedMap<String, Operation> tailMap(String fromKey) {
-			throw new UnsupportedOperationException();
-		}
-
 	}
 
 }

@@ -227,6 +227,16 @@ public interface OutboxStore extends AutoCloseable {
 	OutboxStats stats();
 
 	/**
+	 * The operations this store could not read back at run time and set aside (a record damaged on disk after the
+	 * store opened), so that the others keep flowing. Stores that read nothing back at run time have none.
+	 * @return the quarantined operations, oldest first
+	 * @since 0.1.0
+	 */
+	default List<QuarantinedOperation> quarantined() {
+		return List.of();
+	}
+
+	/**
 	 * Run an action once the changes the calling thread has just made are committed. A store whose methods commit
 	 * before they return runs it at once, which is what this default does; a store whose writes join a transaction
 	 * of the caller runs it after that transaction commits, and never if it rolls back.

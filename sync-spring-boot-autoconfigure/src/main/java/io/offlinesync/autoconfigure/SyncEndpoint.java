@@ -89,6 +89,7 @@ public class SyncEndpoint {
 		result.put("backlog", stats.backlog());
 		result.put("oldestPendingAge", stats.oldestUndeliveredAge(this.clock.instant()).toString());
 		result.put("paused", this.engine != null && this.engine.isPaused());
+		result.put("quarantined", this.outbox.quarantined().stream().map(SyncHealthIndicator::describe).toList());
 		result.put("operations", page);
 		return result;
 	}

@@ -17,6 +17,7 @@ import io.offlinesync.OperationStatus;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxStats;
 import io.offlinesync.SyncEngine;
+import io.offlinesync.store.QuarantinedOperation;
 
 /**
  * Health of the outbox: the store answers and writes, the backlog, the oldest undelivered operation, the link, whether
@@ -70,6 +71,10 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 			putIfPresent(builder, "lastErrorAt", this.tracker.lastErrorAt());
 			putIfPresent(builder, "lastError", this.tracker.lastError());
 		}
+		List<QuarantinedOperation> quarantined = this.outbox.quarantined();
+		if (!quarantined.isEmpty()) {
+			builder.withDetail("quarantined", quarantined.stream().map(SyncHealthIndicator::describe).toList());
+		}
 		List<String> problems = new ArrayList<>();
 		this.outbox.storeFailure().ifPresent((failure) -> problems.add("the store has failed its writes since "
 				+ failure.since() + ": " + failure.reason()));
@@ -112,6 +117,14 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 			link.put("nextCheckAt", status.nextCheckAt().toString());
 		}
 		return link;
+	}
+
+	static Map<String, Object> describe(QuarantinedOperation operation) {
+		Map<String, Object> described = new LinkedHashMap<>();
+		described.put("id", operation.id());
+		described.put("reason", operation.reason());
+		described.put("at", operation.at().toString());
+		return described;
 	}
 
 	private static void putIfPresent(Health.Builder builder, String key, Object value) {

@@ -31,7 +31,8 @@ import io.offlinesync.SyncEngine;
  * Micrometer meters of the outbox, all under {@code sync.} and all registered at start, with every tag value, so that
  * the first scrape finds each series (at zero): {@code sync.operations} (gauge, tag {@code status}),
  * {@code sync.oldest.pending.age} (seconds), {@code sync.online} (1 or 0), {@code sync.outage.duration} (seconds),
- * {@code sync.paused} (1 or 0), {@code sync.store.failing} (1 or 0), {@code sync.enqueued} (counter),
+ * {@code sync.paused} (1 or 0), {@code sync.store.failing} (1 or 0), {@code sync.quarantined},
+ * {@code sync.enqueued} (counter),
  * {@code sync.deliveries} (counter, tag {@code outcome}), {@code sync.retries} (failed attempts that scheduled
  * another), {@code sync.parked} (operations parked) and {@code sync.send.latency} (timer, tag {@code outcome}).
  */
@@ -92,6 +93,9 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 			.register(registry);
 		Gauge.builder("sync.store.failing", this.outbox, (outbox) -> outbox.storeFailure().isPresent() ? 1 : 0)
 			.description("Whether the store failed its last writes (a full disk, a database gone)")
+			.register(registry);
+		Gauge.builder("sync.quarantined", this.outbox, (outbox) -> outbox.quarantined().size())
+			.description("Operations set aside because their record could not be read back")
 			.register(registry);
 		FunctionCounter.builder("sync.enqueued", this.enqueued, LongAdder::sum)
 			.description("Operations enqueued")

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.offlinesync.NetworkProbe;
 import io.offlinesync.Outbox;
 import io.offlinesync.SyncEngine;
+import io.offlinesync.store.OutboxStore;
 
 /**
  * Auto-configuration of the outbox's Micrometer meters.
@@ -30,6 +31,13 @@ public final class SyncMetricsAutoConfiguration {
 			ObjectProvider<Clock> clock) {
 		return new SyncMetrics(outbox, probe.getIfAvailable(), engine::getIfAvailable,
 				SyncAutoConfiguration.syncClock(clock));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(OutboxStore.class)
+	FileStoreMetrics syncFileStoreMetrics(OutboxStore store) {
+		return new FileStoreMetrics(store);
 	}
 
 }

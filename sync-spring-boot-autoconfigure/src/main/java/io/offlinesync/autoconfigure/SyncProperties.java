@@ -87,7 +87,7 @@ public class SyncProperties {
 		private StoreType type = StoreType.FILE;
 
 		/**
-		 * Largest payload accepted, in UTF-8 bytes.
+		 * Largest payload accepted, in UTF-8 bytes; at most 64MB, what the file journal carries.
 		 */
 		private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
 

@@ -1,11 +1,13 @@
 package io.offlinesync.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -266,6 +268,60 @@ class SyncActuatorAutoConfigurationTests {
 			outbox.enqueue("http.post", "/ok", "{}");
 			assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
 		});
+	}
+
+	@Test
+	void anOperationTheStoreCannotReadBackIsQuarantinedAndShownInHealthTheEndpointAndAMeter() {
+		io.offlinesync.store.OutboxStore damaging = new io.offlinesync.store.IndexedOutboxStore() {
+			@Override
+			protected long persist(List<Operation> upserts, List<String> removals) {
+				return 0;
+			}
+
+			@Override
+			protected Operation materialized(Operation indexed) {
+				if (indexed.target().equals("/damaged")) {
+					throw new io.offlinesync.store.UnreadableOperationException(indexed.id(),
+							"The record of operation '" + indexed.id() + "' at offset 1234 cannot be read");
+				}
+				return indexed;
+			}
+		};
+		this.runner.withBean(io.offlinesync.store.OutboxStore.class, () -> damaging).run((context) -> {
+			Outbox outbox = context.getBean(Outbox.class);
+			Operation damaged = outbox.enqueue("http.post", "/damaged", "{}");
+			outbox.enqueue("http.post", "/ok", "{}");
+			await().atMost(Duration.ofSeconds(10)).until(() -> outbox.stats().count(OperationStatus.DONE) == 1);
+			assertThat(outbox.quarantined()).singleElement()
+				.satisfies((quarantined) -> assertThat(quarantined.id()).isEqualTo(damaged.id()));
+
+			Health health = context.getBean("syncHealthIndicator", HealthIndicator.class).health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails().get("quarantined").toString()).contains(damaged.id()).contains("offset 1234");
+			assertThat(context.getBean(SyncEndpoint.class).operations(null, null, null).get("quarantined").toString())
+				.contains(damaged.id());
+			assertThat(context.getBean(MeterRegistry.class).get("sync.quarantined").gauge().value()).isEqualTo(1.0);
+		});
+	}
+
+	@Test
+	void theFileStoreHasMetersOfItsOwn(@TempDir Path directory) {
+		this.runner.withPropertyValues("sync.store.type=file", "sync.store.file.directory=" + directory)
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get("sync.store.file.compactions").tag("outcome", "done").functionCounter().count())
+					.isZero();
+				assertThat(registry.get("sync.store.file.compacting").gauge().value()).isZero();
+				Outbox outbox = context.getBean(Outbox.class);
+				outbox.enqueue("http.post", "/ok", "{}");
+				await().atMost(Duration.ofSeconds(10)).until(() -> outbox.stats().count(OperationStatus.DONE) == 1);
+				// A put, a claim and a delivery.
+				assertThat(registry.get("sync.store.file.records").gauge().value()).isEqualTo(3.0);
+				assertThat(registry.get("sync.store.file.payload.reads").tag("source", "cache").functionCounter().count())
+					.isPositive();
+			});
+		this.runner.run((context) -> assertThat(context.getBean(MeterRegistry.class).find("sync.store.file.records")
+			.gauge()).as("a memory store has none").isNull());
 	}
 
 	@Test

@@ -35,10 +35,9 @@ public final class GroupCommitBenchmark {
 				Files.createDirectories(Path.of("benchmarks", "target", "bench-data")), "group-commit");
 		LongAdder forces = new LongAdder();
 		LongAdder forceNanos = new LongAdder();
-		FileOutboxStore.ChannelOpener counting = (path, options) -> new CountingChannel(FileChannel.open(path, options),
+		FileStoreSettings.ChannelOpener counting = (path, options) -> new CountingChannel(FileChannel.open(path, options),
 				forces, forceNanos);
-		try (FileOutboxStore store = FileOutboxStore.open(directory,
-				new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK, counting))) {
+		try (FileOutboxStore store = FileOutboxStore.open(directory, FileStoreSettings.DEFAULTS.withOpener(counting))) {
 			Outbox outbox = new Outbox(store);
 			AtomicBoolean stop = new AtomicBoolean();
 			LongAdder enqueued = new LongAdder();

@@ -5,12 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
-import io.offlinesync.Operation;
 
 /**
- * A run of whole lines of the journal, read at once and split and decoded on another thread, and what each line
- * decoded to: an operation, the id of a deletion, or the {@link IllegalArgumentException} naming its damage. The
- * thread that reads only looks for the last line end of each run, so that it is free to take decoded records.
+ * A run of whole lines of the journal, read at once and split and decoded on another thread, and the record each
+ * line holds. A line whose checksum fails is searched for the start of another record, since a damaged line feed
+ * merges two lines: every part of it that is an intact record is kept. The thread that reads only looks for the last
+ * line end of each run, so that it is free to take decoded records.
  */
 final class LineBatch {
 
@@ -35,7 +35,10 @@ final class LineBatch {
 
 	private int[] lengths;
 
-	private Object[] decoded;
+	private JournalRecord[] decoded;
+
+	/** Shares equal instants among the records of the batch while it is decoded: those of a run are often equal. */
+	private Instants instants;
 
 	/** Whether the bytes end inside a line that goes on, which is read as one line: it is damage, not a tear. */
 	private final boolean cut;
@@ -67,7 +70,7 @@ final class LineBatch {
 		byte[] bytes = new byte[(int) Math.min(Math.min(BYTES, mostBytes), end - position)];
 		int filled = 0;
 		while (true) {
-			FileOutboxStore.readFully(in, ByteBuffer.wrap(bytes, filled, bytes.length - filled), position + filled);
+			JournalWriter.readFully(in, ByteBuffer.wrap(bytes, filled, bytes.length - filled), position + filled);
 			int lastLineEnd = lastLineEnd(bytes, filled, bytes.length);
 			if (position + bytes.length == end) {
 				return new LineBatch(bytes, position, bytes.length, false);
@@ -97,44 +100,125 @@ final class LineBatch {
 		return this.offset + this.used;
 	}
 
-	LineBatch decode(JournalCodec codec, SharedStrings shared) {
-		JournalCodec.Scan scan = new JournalCodec.Scan();
+	LineBatch decode(JournalFormat format, SharedStrings shared) {
 		int capacity = this.used / 256 + 1;
 		this.starts = new int[capacity];
 		this.lengths = new int[capacity];
-		this.decoded = new Object[capacity];
+		this.decoded = new JournalRecord[capacity];
+		this.instants = new Instants();
 		int start = 0;
 		while (start < this.used) {
-			int end = JournalCodec.lineEnd(this.bytes, start, this.used);
+			int end = JournalFormat.lineEnd(this.bytes, start, this.used);
 			if (end == this.used && !this.cut) {
-				this.torn = start;
+				if (!addUnterminated(format, shared, start, end)) {
+					this.torn = start;
+				}
 				break;
 			}
 			if (end > start) {
-				add(codec, shared, scan, start, end - start);
+				addLine(format, shared, start, end);
 			}
 			start = end + 1;
 		}
 		this.bytes = null;
+		this.instants = null;
 		return this;
 	}
 
-	private void add(JournalCodec codec, SharedStrings shared, JournalCodec.Scan scan, int start, int length) {
+	/**
+	 * Add the records of the line {@code [start, end)}: the line itself if it is one, otherwise every part of it that
+	 * is an intact record (a part that ends where the next begins lost its line feed), the rest as damage.
+	 */
+	private void addLine(JournalFormat format, SharedStrings shared, int start, int end) {
+		JournalRecord whole = read(format, shared, start, end);
+		if (!(whole instanceof JournalRecord.Damaged)) {
+			add(start, end - start, whole);
+			return;
+		}
+		int from = start;
+		int damagedFrom = -1;
+		JournalRecord damage = whole;
+		while (from < end) {
+			int kept = -1;
+			JournalRecord record = (from == start) ? whole : read(format, shared, from, end);
+			if (!(record instanceof JournalRecord.Damaged)) {
+				kept = end;
+			}
+			for (int next = from + 1; kept < 0 && next < end; next++) {
+				if (JournalFormat.looksLikeRecordStart(this.bytes, next, end)) {
+					record = read(format, shared, from, next - 1);
+					if (!(record instanceof JournalRecord.Damaged)) {
+						kept = next - 1;
+					}
+				}
+			}
+			if (kept >= 0) {
+				if (damagedFrom >= 0) {
+					add(damagedFrom, from - damagedFrom, damage);
+					damagedFrom = -1;
+				}
+				add(from, kept - from, record);
+				if (kept < end) {
+					// The byte between two intact records: their line feed, damaged.
+					add(kept, 1, new JournalRecord.Damaged("damaged line end between two intact records"));
+				}
+				from = kept + 1;
+				continue;
+			}
+			if (damagedFrom < 0) {
+				damagedFrom = from;
+				damage = (from == start) ? whole : record;
+			}
+			from = nextRecordStart(from + 1, end);
+		}
+		if (damagedFrom >= 0) {
+			add(damagedFrom, end - damagedFrom, damage);
+		}
+	}
+
+	/**
+	 * Add the last line, which has no line end, if it is an intact record all the same: its line end was damaged
+	 * (the line is one byte longer than the record) or lost. The line end goes in as damage, which recovery clears
+	 * by writing a line end there. Otherwise it is a write cut short.
+	 * @return whether it was added
+	 */
+	private boolean addUnterminated(JournalFormat format, SharedStrings shared, int start, int end) {
+		for (int recordEnd = end; recordEnd >= end - 1 && recordEnd > start; recordEnd--) {
+			JournalRecord record = read(format, shared, start, recordEnd);
+			if (!(record instanceof JournalRecord.Damaged)) {
+				add(start, recordEnd - start, record);
+				add(recordEnd, 1, new JournalRecord.Damaged("the line end of the last record is "
+						+ ((recordEnd < end) ? "damaged" : "missing")));
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private int nextRecordStart(int from, int end) {
+		for (int at = from; at < end; at++) {
+			if (JournalFormat.looksLikeRecordStart(this.bytes, at, end)) {
+				return at;
+			}
+		}
+		return end;
+	}
+
+	private JournalRecord read(JournalFormat format, SharedStrings shared, int start, int end) {
+		JournalRecord record = format.read(this.bytes, start, end - start, PayloadReader.ON_DISK, shared::canonical,
+				this.instants);
+		if (record instanceof JournalRecord.Put put) {
+			// Strings cache their hash: computed here, it spares the thread that fills the maps.
+			put.operation().id().hashCode();
+		}
+		return record;
+	}
+
+	private void add(int start, int length, JournalRecord record) {
 		if (this.count == this.starts.length) {
 			this.starts = Arrays.copyOf(this.starts, this.count * 2);
 			this.lengths = Arrays.copyOf(this.lengths, this.count * 2);
 			this.decoded = Arrays.copyOf(this.decoded, this.count * 2);
-		}
-		Object record;
-		try {
-			record = codec.decode(this.bytes, start, length, FileOutboxStore.ON_DISK, shared::canonical, scan);
-			if (record instanceof Operation operation) {
-				// Strings cache their hash: computed here, it spares the thread that fills the maps.
-				operation.id().hashCode();
-			}
-		}
-		catch (IllegalArgumentException ex) {
-			record = ex;
 		}
 		this.starts[this.count] = start;
 		this.lengths[this.count] = length;
@@ -142,26 +226,23 @@ final class LineBatch {
 		this.count++;
 	}
 
-	/** @return how many lines the batch holds, not counting blank ones and a torn last line */
+	/** @return how many records the batch holds, not counting blank lines and a torn last line */
 	int count() {
 		return this.count;
 	}
 
-	/** @return where the line at {@code index} begins in the journal */
+	/** @return where the record at {@code index} begins in the journal */
 	long offset(int index) {
 		return this.offset + this.starts[index];
 	}
 
-	/** @return how many bytes the line at {@code index} has, without its line end */
+	/** @return how many bytes the record at {@code index} has, without its line end */
 	int length(int index) {
 		return this.lengths[index];
 	}
 
-	/**
-	 * @return what the line at {@code index} decoded to: an {@link Operation}, the id of a deletion, or the
-	 * {@link IllegalArgumentException} naming its damage
-	 */
-	Object decoded(int index) {
+	/** @return the record of the line (or part of a line) at {@code index} */
+	JournalRecord decoded(int index) {
 		return this.decoded[index];
 	}
 

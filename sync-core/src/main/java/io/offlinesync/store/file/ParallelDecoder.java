@@ -14,7 +14,7 @@ import java.util.concurrent.FutureTask;
  */
 final class ParallelDecoder {
 
-	private final JournalCodec codec;
+	private final JournalFormat format;
 
 	private final SharedStrings shared;
 
@@ -24,8 +24,8 @@ final class ParallelDecoder {
 
 	private final ArrayDeque<FutureTask<LineBatch>> inFlight = new ArrayDeque<>();
 
-	ParallelDecoder(JournalCodec codec, SharedStrings shared) {
-		this.codec = codec;
+	ParallelDecoder(JournalFormat format, SharedStrings shared) {
+		this.format = format;
 		this.shared = shared;
 		// The opening thread fills the index meanwhile, and decodes too when it would wait: one core is its own.
 		int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
@@ -38,7 +38,7 @@ final class ParallelDecoder {
 	}
 
 	void submit(LineBatch batch) {
-		FutureTask<LineBatch> task = new FutureTask<>(() -> batch.decode(this.codec, this.shared));
+		FutureTask<LineBatch> task = new FutureTask<>(() -> batch.decode(this.format, this.shared));
 		this.workers.execute(task);
 		this.inFlight.addLast(task);
 	}

@@ -2,22 +2,16 @@ package io.offlinesync.store.jdbc;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,9 +23,6 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.type.TypeReference;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationFilter;
@@ -69,20 +60,6 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	private static final int DEFAULT_PURGE_BATCH_SIZE = 1_000;
 
-	private static final String ACTIVE = "('PENDING', 'IN_FLIGHT', 'FAILED')";
-
-	private static final String COLUMNS = "o.id, o.kind, o.target, o.payload, o.headers, o.idempotency_key, "
-			+ "o.ordering_key, o.status, o.attempt, o.last_error, o.claim_token, o.next_attempt_at, o.created_at, "
-			+ "o.updated_at";
-
-	/** {@link #COLUMNS} without the alias, for {@code RETURNING}. */
-	private static final String RETURNED_COLUMNS = COLUMNS.replace("o.", "");
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
-
-	private static final TypeReference<LinkedHashMap<String, String>> HEADERS = new TypeReference<>() {
-	};
-
 	private final JdbcTransactions transactions;
 
 	private final JdbcDialect dialect;
@@ -93,31 +70,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	private final int purgeBatchSize;
 
-	private final String insertSql;
-
-	private final String updateSql;
-
-	private final String selectByIdSql;
-
-	private final String lockByIdSql;
-
-	private final String claimSql;
-
-	private final String earlierWithSameKeySql;
-
-	private final String staleSql;
-
-	private final String deleteSql;
-
-	private final String purgeSql;
-
-	private final String claimReturningSql;
-
-	private final String countSql;
-
-	private final String completeReturningSql;
-
-	private final String completeAllReturningSql;
+	private final OutboxSql sql;
 
 	private volatile boolean closed;
 
@@ -127,50 +80,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 		this.table = builder.tableName;
 		this.owner = builder.owner;
 		this.purgeBatchSize = builder.purgeBatchSize;
-		String t = this.table;
-		this.insertSql = "INSERT INTO " + t + " (id, kind, target, payload, headers, idempotency_key, ordering_key,"
-				+ " status, attempt, last_error, claim_token, claimed_by, next_attempt_at, created_at, updated_at)"
-				+ " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-		this.updateSql = "UPDATE " + t + " SET status = ?, attempt = ?, last_error = ?, claim_token = ?,"
-				+ " claimed_by = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?";
-		this.selectByIdSql = "SELECT " + COLUMNS + " FROM " + t + " o WHERE o.id = ?";
-		this.lockByIdSql = this.selectByIdSql + " FOR UPDATE";
-		// Due, claimable, and not waiting behind an earlier active operation of its ordering key.
-		String claimable = " o WHERE o.status IN ('PENDING', 'FAILED') AND o.next_attempt_at <= ?"
-				+ " AND (o.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + t + " e WHERE"
-				+ " e.ordering_key = o.ordering_key AND e.id < o.id AND e.status IN " + ACTIVE + "))"
-				+ " ORDER BY o.id LIMIT ? " + dialect.lockSkippingLocked();
-		this.claimSql = "SELECT " + COLUMNS + " FROM " + t + claimable;
-		this.earlierWithSameKeySql = "SELECT e.id FROM " + t + " e WHERE e.ordering_key = ? AND e.id < ?"
-				+ " AND e.status IN " + ACTIVE + " ORDER BY e.id LIMIT 1";
-		this.staleSql = "SELECT " + COLUMNS + " FROM " + t + " o WHERE o.status = 'IN_FLIGHT' AND o.updated_at <= ?"
-				+ " ORDER BY o.id " + dialect.lockSkippingLocked();
-		this.deleteSql = "DELETE FROM " + t + " WHERE id = ?";
-		// A count per status, each of which the status's partial index can answer without reading the table.
-		StringBuilder count = new StringBuilder();
-		for (OperationStatus status : OperationStatus.values()) {
-			count.append((count.length() > 0) ? " UNION ALL " : "")
-				.append("SELECT '")
-				.append(status.name())
-				.append("', COUNT(*) FROM ")
-				.append(t)
-				.append(" WHERE status = '")
-				.append(status.name())
-				.append("'");
-		}
-		this.countSql = count.toString();
-		this.purgeSql = "DELETE FROM " + t + " WHERE id IN (SELECT d.id FROM " + t
-				+ " d WHERE d.status = 'DONE' AND d.updated_at <= ? LIMIT ?)";
-		// The same changes as Transitions.claim and Transitions.complete, each in one statement, where the dialect can.
-		this.claimReturningSql = "UPDATE " + t + " SET status = 'IN_FLIGHT', claim_token = gen_random_uuid()::text,"
-				+ " claimed_by = ?, attempt = attempt + 1, updated_at = ? WHERE id IN (SELECT o.id FROM " + t + claimable
-				+ ") RETURNING " + RETURNED_COLUMNS;
-		this.completeReturningSql = "UPDATE " + t + " SET status = 'DONE', claim_token = NULL, claimed_by = NULL,"
-				+ " last_error = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'IN_FLIGHT'"
-				+ " RETURNING " + RETURNED_COLUMNS;
-		this.completeAllReturningSql = "UPDATE " + t + " SET status = 'DONE', claim_token = NULL, claimed_by = NULL,"
-				+ " last_error = NULL, updated_at = ? WHERE status = 'IN_FLIGHT' AND (id, claim_token) IN"
-				+ " (SELECT * FROM unnest(?::varchar[], ?::varchar[])) RETURNING " + RETURNED_COLUMNS;
+		this.sql = new OutboxSql(this.table, dialect);
 	}
 
 	/**
@@ -213,28 +123,25 @@ public final class JdbcOutboxStore implements OutboxStore {
 			if (!ids.add(operation.id())) {
 				throw new IllegalArgumentException("Operation id '" + operation.id() + "' is repeated");
 			}
-			requireStorableText(operation, "kind", operation.kind());
-			requireStorableText(operation, "target", operation.target());
-			requireStorableText(operation, "idempotencyKey", operation.idempotencyKey());
-			requireStorableText(operation, "orderingKey", operation.orderingKey());
+			OperationRows.requireStorableText(operation);
 		}
 		if (operations.isEmpty()) {
 			return;
 		}
 		try {
 			execute("insert operations", operations.size() == 1, (connection) -> {
-				try (PreparedStatement insert = connection.prepareStatement(this.insertSql)) {
+				try (PreparedStatement insert = connection.prepareStatement(this.sql.insert)) {
 					for (Operation operation : operations) {
-						bindInsert(insert, operation);
+						OperationRows.bindInsert(insert, operation, this.owner);
 						insert.addBatch();
 					}
-					executeBatch(insert);
+					OperationRows.executeBatch(insert);
 				}
 				return null;
 			});
 		}
 		catch (StoreException ex) {
-			if (isUniqueViolation(ex.getCause())) {
+			if (OperationRows.isUniqueViolation(ex.getCause())) {
 				String which = (operations.size() == 1) ? "'" + operations.get(0).id() + "'" : "one of " + ids;
 				throw new IllegalArgumentException("Operation id " + which + " is already stored", ex.getCause());
 			}
@@ -245,23 +152,15 @@ public final class JdbcOutboxStore implements OutboxStore {
 	@Override
 	public Optional<Operation> find(String id) {
 		return execute("find an operation", (connection) -> Optional.ofNullable(selectOne(connection,
-				this.selectByIdSql, id)));
+				this.sql.selectById, id)));
 	}
 
 	@Override
 	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
 		requirePositive(limit);
-		StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM ").append(this.table)
-			.append(" o WHERE 1 = 1");
-		if (!statuses.isEmpty()) {
-			sql.append(" AND o.status IN (").append("?, ".repeat(statuses.size() - 1)).append("?)");
-		}
-		if (afterId != null) {
-			sql.append(" AND o.id > ?");
-		}
-		sql.append(" ORDER BY o.id LIMIT ?");
+		String sql = this.sql.list(statuses, afterId != null);
 		return execute("list operations", (connection) -> {
-			try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+			try (PreparedStatement select = connection.prepareStatement(sql)) {
 				int i = 1;
 				for (OperationStatus status : statuses) {
 					select.setString(i++, status.name());
@@ -270,7 +169,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 					select.setString(i++, afterId);
 				}
 				select.setInt(i, limit);
-				return readAll(select);
+				return OperationRows.readAll(select);
 			}
 		});
 	}
@@ -278,15 +177,15 @@ public final class JdbcOutboxStore implements OutboxStore {
 	@Override
 	public List<Operation> claimReady(Instant now, int limit) {
 		requirePositive(limit);
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		if (this.dialect.updateReturning()) {
 			List<Operation> claimed = execute("claim operations", true, (connection) -> {
-				try (PreparedStatement claim = connection.prepareStatement(this.claimReturningSql)) {
+				try (PreparedStatement claim = connection.prepareStatement(this.sql.claimReturning)) {
 					claim.setString(1, this.owner);
-					claim.setObject(2, timestamp(at));
-					claim.setObject(3, timestamp(at));
+					claim.setObject(2, OperationRows.timestamp(at));
+					claim.setObject(3, OperationRows.timestamp(at));
 					claim.setInt(4, limit);
-					return readAll(claim);
+					return OperationRows.readAll(claim);
 				}
 			});
 			claimed.sort(Comparator.comparing(Operation::id));
@@ -294,28 +193,28 @@ public final class JdbcOutboxStore implements OutboxStore {
 		}
 		return execute("claim operations", (connection) -> {
 			List<Operation> candidates;
-			try (PreparedStatement select = connection.prepareStatement(this.claimSql)) {
-				select.setObject(1, timestamp(at));
+			try (PreparedStatement select = connection.prepareStatement(this.sql.claim)) {
+				select.setObject(1, OperationRows.timestamp(at));
 				select.setInt(2, limit);
-				candidates = readAll(select);
+				candidates = OperationRows.readAll(select);
 			}
 			List<Operation> claimed = new ArrayList<>(candidates.size());
 			for (Operation candidate : candidates) {
 				claimed.add(Transitions.claim(candidate, null, Transitions.newClaimToken(), at));
 			}
-			update(connection, claimed);
+			OperationRows.update(connection, this.sql, this.owner, claimed);
 			return claimed;
 		});
 	}
 
 	@Override
 	public Operation claim(String id, Instant now) {
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		return execute("claim an operation", (connection) -> {
 			Operation operation = lock(connection, id);
 			String earlier = null;
 			if (operation.orderingKey() != null) {
-				try (PreparedStatement select = connection.prepareStatement(this.earlierWithSameKeySql)) {
+				try (PreparedStatement select = connection.prepareStatement(this.sql.earlierWithSameKey)) {
 					select.setString(1, operation.orderingKey());
 					select.setString(2, operation.id());
 					try (ResultSet rows = select.executeQuery()) {
@@ -324,21 +223,21 @@ public final class JdbcOutboxStore implements OutboxStore {
 				}
 			}
 			Operation claimed = Transitions.claim(operation, earlier, Transitions.newClaimToken(), at);
-			update(connection, List.of(claimed));
+			OperationRows.update(connection, this.sql, this.owner, List.of(claimed));
 			return claimed;
 		});
 	}
 
 	@Override
 	public Operation complete(String id, String claimToken, Instant now) {
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		if (this.dialect.updateReturning()) {
 			Operation completed = execute("complete an operation", true, (connection) -> {
-				try (PreparedStatement complete = connection.prepareStatement(this.completeReturningSql)) {
-					complete.setObject(1, timestamp(at));
+				try (PreparedStatement complete = connection.prepareStatement(this.sql.completeReturning)) {
+					complete.setObject(1, OperationRows.timestamp(at));
 					complete.setString(2, id);
 					complete.setString(3, claimToken);
-					List<Operation> changed = readAll(complete);
+					List<Operation> changed = OperationRows.readAll(complete);
 					return changed.isEmpty() ? null : changed.get(0);
 				}
 			});
@@ -358,17 +257,17 @@ public final class JdbcOutboxStore implements OutboxStore {
 		if (claimed.isEmpty()) {
 			return List.of();
 		}
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		List<Operation> completed;
 		if (this.dialect.updateReturning()) {
 			completed = execute("complete operations", true, (connection) -> {
-				try (PreparedStatement complete = connection.prepareStatement(this.completeAllReturningSql)) {
-					complete.setObject(1, timestamp(at));
+				try (PreparedStatement complete = connection.prepareStatement(this.sql.completeAllReturning)) {
+					complete.setObject(1, OperationRows.timestamp(at));
 					complete.setArray(2, connection.createArrayOf("varchar",
 							claimed.stream().map(Operation::id).toArray()));
 					complete.setArray(3, connection.createArrayOf("varchar",
 							claimed.stream().map(Operation::claimToken).toArray()));
-					return readAll(complete);
+					return OperationRows.readAll(complete);
 				}
 			});
 		}
@@ -376,63 +275,54 @@ public final class JdbcOutboxStore implements OutboxStore {
 			completed = execute("complete operations", (connection) -> {
 				List<Operation> changed = new ArrayList<>(claimed.size());
 				for (Operation operation : claimed) {
-					Operation current = selectOne(connection, this.lockByIdSql, operation.id());
+					Operation current = selectOne(connection, this.sql.lockById, operation.id());
 					if (Transitions.holdsClaim(current, operation.claimToken())) {
 						changed.add(Transitions.complete(current, operation.claimToken(), at));
 					}
 				}
-				update(connection, changed);
+				OperationRows.update(connection, this.sql, this.owner, changed);
 				return changed;
 			});
 		}
-		Map<String, Operation> byId = new HashMap<>();
-		completed.forEach((operation) -> byId.put(operation.id(), operation));
-		List<Operation> inOrder = new ArrayList<>(completed.size());
-		for (Operation operation : claimed) {
-			Operation done = byId.remove(operation.id());
-			if (done != null) {
-				inOrder.add(done);
-			}
-		}
-		return inOrder;
+		return OperationRows.inOrderOf(claimed, completed);
 	}
 
 	@Override
 	public Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
-		Instant at = micros(now);
-		Instant retry = (retryAt != null) ? micros(retryAt) : null;
-		String storable = storableText(error);
+		Instant at = OperationRows.micros(now);
+		Instant retry = (retryAt != null) ? OperationRows.micros(retryAt) : null;
+		String storable = OperationRows.storableText(error);
 		return change("record a failed attempt", id,
 				(operation) -> Transitions.fail(operation, claimToken, storable, retry, at));
 	}
 
 	@Override
 	public Operation release(String id, String claimToken, Instant now) {
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		return change("release an operation", id, (operation) -> Transitions.release(operation, claimToken, at));
 	}
 
 	@Override
 	public int requeueStale(Instant claimedBefore, int maxAttempts, Instant now) {
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		return execute("requeue stale operations", (connection) -> {
 			List<Operation> stale;
-			try (PreparedStatement select = connection.prepareStatement(this.staleSql)) {
-				select.setObject(1, timestamp(micros(claimedBefore)));
-				stale = readAll(select);
+			try (PreparedStatement select = connection.prepareStatement(this.sql.stale)) {
+				select.setObject(1, OperationRows.timestamp(OperationRows.micros(claimedBefore)));
+				stale = OperationRows.readAll(select);
 			}
 			List<Operation> requeued = new ArrayList<>(stale.size());
 			for (Operation operation : stale) {
 				requeued.add(Transitions.requeueStale(operation, maxAttempts, at));
 			}
-			update(connection, requeued);
+			OperationRows.update(connection, this.sql, this.owner, requeued);
 			return requeued.size();
 		});
 	}
 
 	@Override
 	public Operation retry(String id, Instant now) {
-		Instant at = micros(now);
+		Instant at = OperationRows.micros(now);
 		return change("retry an operation", id, (operation) -> Transitions.retry(operation, at));
 	}
 
@@ -441,7 +331,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 		return execute("discard an operation", (connection) -> {
 			Operation operation = lock(connection, id);
 			Transitions.requireDiscardable(operation);
-			try (PreparedStatement delete = connection.prepareStatement(this.deleteSql)) {
+			try (PreparedStatement delete = connection.prepareStatement(this.sql.delete)) {
 				delete.setString(1, id);
 				delete.executeUpdate();
 			}
@@ -452,15 +342,12 @@ public final class JdbcOutboxStore implements OutboxStore {
 	/** One statement: the rows the filter selects, made pending again. */
 	@Override
 	public int retryMatching(OperationFilter filter, Instant now) {
-		Instant at = micros(now);
-		Selected selected = selected(filter);
-		String retryable = " AND status IN ('PERMANENTLY_FAILED', 'FAILED')";
-		String sql = "UPDATE " + this.table + " SET status = 'PENDING', attempt = 0, last_error = NULL,"
-				+ " next_attempt_at = ?, updated_at = ? WHERE id IN (" + selected.sql() + ")" + retryable;
+		Instant at = OperationRows.micros(now);
+		OutboxSql.Selection selected = this.sql.select(filter);
 		return execute("retry operations", (connection) -> {
-			try (PreparedStatement update = connection.prepareStatement(sql)) {
-				update.setObject(1, timestamp(at));
-				update.setObject(2, timestamp(at));
+			try (PreparedStatement update = connection.prepareStatement(this.sql.retry(selected))) {
+				update.setObject(1, OperationRows.timestamp(at));
+				update.setObject(2, OperationRows.timestamp(at));
 				selected.bind(update, 3);
 				return update.executeUpdate();
 			}
@@ -470,10 +357,9 @@ public final class JdbcOutboxStore implements OutboxStore {
 	/** One statement: the rows the filter selects, deleted unless in flight. */
 	@Override
 	public int discardMatching(OperationFilter filter) {
-		Selected selected = selected(filter);
-		String sql = "DELETE FROM " + this.table + " WHERE id IN (" + selected.sql() + ") AND status <> 'IN_FLIGHT'";
+		OutboxSql.Selection selected = this.sql.select(filter);
 		return execute("discard operations", (connection) -> {
-			try (PreparedStatement delete = connection.prepareStatement(sql)) {
+			try (PreparedStatement delete = connection.prepareStatement(this.sql.discard(selected))) {
 				selected.bind(delete, 1);
 				return delete.executeUpdate();
 			}
@@ -482,10 +368,9 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	@Override
 	public int countMatching(OperationFilter filter) {
-		Selected selected = selected(filter);
+		OutboxSql.Selection selected = this.sql.select(filter);
 		return execute("count operations", (connection) -> {
-			try (PreparedStatement count = connection
-				.prepareStatement("SELECT COUNT(*) FROM (" + selected.sql() + ") s")) {
+			try (PreparedStatement count = connection.prepareStatement(this.sql.count(selected))) {
 				selected.bind(count, 1);
 				try (ResultSet rows = count.executeQuery()) {
 					rows.next();
@@ -495,61 +380,19 @@ public final class JdbcOutboxStore implements OutboxStore {
 		});
 	}
 
-	/** The ids a filter selects, oldest first, up to its limit: a sub-select and its parameters. */
-	private Selected selected(OperationFilter filter) {
-		StringBuilder sql = new StringBuilder("SELECT o.id FROM ").append(this.table).append(" o WHERE o.status IN (")
-			.append("?, ".repeat(filter.statuses().size() - 1))
-			.append("?)");
-		List<Object> parameters = new ArrayList<>();
-		filter.statuses().forEach((status) -> parameters.add(status.name()));
-		if (filter.kind() != null) {
-			sql.append(" AND o.kind = ?");
-			parameters.add(filter.kind());
-		}
-		if (filter.targetPrefix() != null) {
-			sql.append(" AND o.target LIKE ? ESCAPE '\\'");
-			parameters.add(likeLiteral(filter.targetPrefix()) + "%");
-		}
-		if (filter.errorContaining() != null) {
-			sql.append(" AND o.last_error LIKE ? ESCAPE '\\'");
-			parameters.add("%" + likeLiteral(filter.errorContaining()) + "%");
-		}
-		if (filter.createdBefore() != null) {
-			sql.append(" AND o.created_at < ?");
-			parameters.add(timestamp(micros(filter.createdBefore())));
-		}
-		sql.append(" ORDER BY o.id LIMIT ?");
-		parameters.add(filter.limit());
-		return new Selected(sql.toString(), parameters);
-	}
-
-	private static String likeLiteral(String text) {
-		return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
-	}
-
-	private record Selected(String sql, List<Object> parameters) {
-
-		void bind(PreparedStatement statement, int first) throws SQLException {
-			for (int i = 0; i < this.parameters.size(); i++) {
-				statement.setObject(first + i, this.parameters.get(i));
-			}
-		}
-
-	}
-
 	/**
 	 * Remove delivered operations in batches, each in a transaction of its own, so that a large purge neither
 	 * holds many locks nor one long transaction.
 	 */
 	@Override
 	public int purgeDone(Instant updatedBefore) {
-		Instant before = micros(updatedBefore);
+		Instant before = OperationRows.micros(updatedBefore);
 		int purged = 0;
 		int batch;
 		do {
 			batch = execute("purge done operations", (connection) -> {
-				try (PreparedStatement delete = connection.prepareStatement(this.purgeSql)) {
-					delete.setObject(1, timestamp(before));
+				try (PreparedStatement delete = connection.prepareStatement(this.sql.purge)) {
+					delete.setObject(1, OperationRows.timestamp(before));
 					delete.setInt(2, this.purgeBatchSize);
 					return delete.executeUpdate();
 				}
@@ -566,19 +409,14 @@ public final class JdbcOutboxStore implements OutboxStore {
 			Map<OperationStatus, Long> counts = new EnumMap<>(OperationStatus.class);
 			Instant oldest = null;
 			try (Statement statement = connection.createStatement()) {
-				try (ResultSet rows = statement.executeQuery(this.countSql)) {
+				try (ResultSet rows = statement.executeQuery(this.sql.count)) {
 					while (rows.next()) {
 						counts.put(OperationStatus.valueOf(rows.getString(1)), rows.getLong(2));
 					}
 				}
-				// Ids grow with time, so the oldest claimable operation is the first in the claim index; the ones in
-				// flight are few.
-				try (ResultSet rows = statement.executeQuery("SELECT MIN(created_at) FROM (SELECT created_at FROM ("
-						+ "SELECT created_at FROM " + this.table + " WHERE status IN ('PENDING', 'FAILED') ORDER BY id"
-						+ " LIMIT 1) c UNION ALL SELECT MIN(created_at) FROM " + this.table
-						+ " WHERE status = 'IN_FLIGHT') a")) {
+				try (ResultSet rows = statement.executeQuery(this.sql.oldestActive)) {
 					if (rows.next()) {
-						oldest = instant(rows, 1);
+						oldest = OperationRows.instant(rows, 1);
 					}
 				}
 			}
@@ -607,13 +445,13 @@ public final class JdbcOutboxStore implements OutboxStore {
 	private Operation change(String action, String id, UnaryOperator<Operation> transition) {
 		return execute(action, (connection) -> {
 			Operation changed = transition.apply(lock(connection, id));
-			update(connection, List.of(changed));
+			OperationRows.update(connection, this.sql, this.owner, List.of(changed));
 			return changed;
 		});
 	}
 
 	private Operation lock(Connection connection, String id) throws SQLException {
-		Operation operation = selectOne(connection, this.lockByIdSql, id);
+		Operation operation = selectOne(connection, this.sql.lockById, id);
 		if (operation == null) {
 			throw new OperationNotFoundException(id);
 		}
@@ -623,106 +461,9 @@ public final class JdbcOutboxStore implements OutboxStore {
 	private Operation selectOne(Connection connection, String sql, String id) throws SQLException {
 		try (PreparedStatement select = connection.prepareStatement(sql)) {
 			select.setString(1, id);
-			List<Operation> found = readAll(select);
+			List<Operation> found = OperationRows.readAll(select);
 			return found.isEmpty() ? null : found.get(0);
 		}
-	}
-
-	private void update(Connection connection, List<Operation> operations) throws SQLException {
-		if (operations.isEmpty()) {
-			return;
-		}
-		try (PreparedStatement update = connection.prepareStatement(this.updateSql)) {
-			for (Operation operation : operations) {
-				update.setString(1, operation.status().name());
-				update.setInt(2, operation.attempt());
-				update.setString(3, operation.lastError());
-				update.setString(4, operation.claimToken());
-				update.setString(5, (operation.claimToken() != null) ? this.owner : null);
-				update.setObject(6, timestamp(operation.nextAttemptAt()));
-				update.setObject(7, timestamp(operation.updatedAt()));
-				update.setString(8, operation.id());
-				update.addBatch();
-			}
-			executeBatch(update);
-		}
-	}
-
-	private void bindInsert(PreparedStatement insert, Operation operation) throws SQLException {
-		insert.setString(1, operation.id());
-		insert.setString(2, operation.kind());
-		insert.setString(3, operation.target());
-		insert.setBytes(4, operation.payload().getBytes(StandardCharsets.UTF_8));
-		insert.setString(5, operation.headers().isEmpty() ? null : JSON.writeValueAsString(operation.headers()));
-		insert.setString(6, operation.idempotencyKey());
-		insert.setString(7, operation.orderingKey());
-		insert.setString(8, operation.status().name());
-		insert.setInt(9, operation.attempt());
-		insert.setString(10, operation.lastError());
-		insert.setString(11, operation.claimToken());
-		insert.setString(12, (operation.claimToken() != null) ? this.owner : null);
-		insert.setObject(13, timestamp(micros(operation.nextAttemptAt())));
-		insert.setObject(14, timestamp(micros(operation.createdAt())));
-		insert.setObject(15, timestamp(micros(operation.updatedAt())));
-	}
-
-	private static void executeBatch(PreparedStatement statement) throws SQLException {
-		for (int count : statement.executeBatch()) {
-			if (count == 0) {
-				throw new SQLException("A row the outbox store had just read was gone when it was written");
-			}
-		}
-	}
-
-	private static List<Operation> readAll(PreparedStatement select) throws SQLException {
-		List<Operation> operations = new ArrayList<>();
-		try (ResultSet rows = select.executeQuery()) {
-			while (rows.next()) {
-				operations.add(read(rows));
-			}
-		}
-		return operations;
-	}
-
-	private static Operation read(ResultSet rows) throws SQLException {
-		Operation.Builder builder = Operation.builder()
-			.id(rows.getString(1))
-			.kind(rows.getString(2))
-			.target(rows.getString(3))
-			.payload(new String(rows.getBytes(4), StandardCharsets.UTF_8))
-			.idempotencyKey(rows.getString(6))
-			.orderingKey(rows.getString(7))
-			.status(OperationStatus.valueOf(rows.getString(8)))
-			.attempt(rows.getInt(9))
-			.lastError(rows.getString(10))
-			.claimToken(rows.getString(11))
-			.nextAttemptAt(instant(rows, 12))
-			.createdAt(instant(rows, 13))
-			.updatedAt(instant(rows, 14));
-		String headers = rows.getString(5);
-		if (headers != null) {
-			try {
-				builder.headers(JSON.readValue(headers, HEADERS));
-			}
-			catch (JacksonException ex) {
-				throw new SQLException("The headers of operation '" + rows.getString(1) + "' are not a JSON object"
-						+ " of strings: " + ex.getOriginalMessage(), ex);
-			}
-		}
-		return builder.build();
-	}
-
-	private static Instant instant(ResultSet rows, int column) throws SQLException {
-		OffsetDateTime value = rows.getObject(column, OffsetDateTime.class);
-		return (value != null) ? value.toInstant() : null;
-	}
-
-	private static OffsetDateTime timestamp(Instant instant) {
-		return instant.atOffset(ZoneOffset.UTC);
-	}
-
-	private static Instant micros(Instant instant) {
-		return instant.truncatedTo(ChronoUnit.MICROS);
 	}
 
 	private <T> T execute(String action, JdbcTransactions.SqlWork<T> work) {
@@ -739,35 +480,6 @@ public final class JdbcOutboxStore implements OutboxStore {
 		catch (SQLException ex) {
 			throw new StoreException("Could not " + action + " in table '" + this.table + "': " + ex.getMessage(), ex);
 		}
-	}
-
-	private static boolean isUniqueViolation(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-				return true;
-			}
-			if (cause instanceof SQLException sql && sql.getNextException() != null
-					&& "23505".equals(sql.getNextException().getSQLState())) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/**
-	 * Text columns cannot hold U+0000 in PostgreSQL; payloads are bytes and headers JSON, so only these fields can
-	 * meet it.
-	 */
-	private static void requireStorableText(Operation operation, String field, String value) {
-		if (value != null && value.indexOf('\0') >= 0) {
-			throw new IllegalArgumentException("The " + field + " of operation '" + operation.id()
-					+ "' contains the character U+0000, which the JDBC outbox store cannot keep");
-		}
-	}
-
-	/** An error message with any U+0000 spelled out, so that recording the failure cannot fail on it. */
-	private static String storableText(String text) {
-		return (text != null && text.indexOf('\0') >= 0) ? text.replace("\0", "\\u0000") : text;
 	}
 
 	private static void requirePositive(int limit) {
@@ -862,19 +574,8 @@ public final class JdbcOutboxStore implements OutboxStore {
 		 */
 		public JdbcOutboxStore build() {
 			try {
-				JdbcDialect detected = (this.dialect != null) ? this.dialect : this.transactions
-					.inTransaction((connection) -> JdbcDialect
-						.fromProductName(connection.getMetaData().getDatabaseProductName()));
-				if (this.createSchema) {
-					this.transactions.inTransaction((connection) -> {
-						JdbcSchema.create(connection, detected, this.tableName);
-						return null;
-					});
-				}
-				this.transactions.inTransaction((connection) -> {
-					JdbcSchema.check(connection, detected, this.tableName);
-					return null;
-				});
+				JdbcDialect detected = JdbcSchema.prepare(this.transactions, this.dialect, this.tableName,
+						this.createSchema);
 				return new JdbcOutboxStore(this, detected);
 			}
 			catch (SQLException ex) {

@@ -58,6 +58,27 @@ final class JdbcSchema {
 	/**
 	 * Create the table and its indexes where missing: every migration, in order (they are idempotent).
 	 */
+	/**
+	 * Detect the dialect if none is given, create the schema if asked, and check the table.
+	 * @return the dialect
+	 */
+	static JdbcDialect prepare(JdbcTransactions transactions, JdbcDialect dialect, String tableName,
+			boolean createSchema) throws SQLException {
+		JdbcDialect detected = (dialect != null) ? dialect : transactions
+			.inTransaction((connection) -> JdbcDialect.fromProductName(connection.getMetaData().getDatabaseProductName()));
+		if (createSchema) {
+			transactions.inTransaction((connection) -> {
+				create(connection, detected, tableName);
+				return null;
+			});
+		}
+		transactions.inTransaction((connection) -> {
+			check(connection, detected, tableName);
+			return null;
+		});
+		return detected;
+	}
+
 	static void create(Connection connection, JdbcDialect dialect, String tableName) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
 			for (String sql : statements(dialect, tableName)) {

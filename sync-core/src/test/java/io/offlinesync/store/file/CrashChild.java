@@ -51,13 +51,13 @@ public final class CrashChild {
 		PrintStream out = System.out;
 		boolean churn = args[0].equals("churn");
 		FileOutboxStore store = churn
-				? FileOutboxStore.open(directory, new FileOutboxStore.Settings(true, 100, FileChannel::open))
+				? FileOutboxStore.open(directory, FileStoreSettings.DEFAULTS.withCompactionSlack(100))
 				: FileOutboxStore.open(directory);
 		Outbox outbox = new Outbox(store);
 		out.println("READY");
 		out.flush();
 		if (churn) {
-			new Thread(() -> churn(outbox, out)).start();
+			new Thread(() -> churn(store, outbox, out)).start();
 		}
 		for (int t = 0; t < threads; t++) {
 			int thread = t;
@@ -113,15 +113,12 @@ public final class CrashChild {
 		new java.util.concurrent.CountDownLatch(1).await();
 	}
 
-	private static void churn(Outbox outbox, PrintStream out) {
+	private static void churn(FileOutboxStore store, Outbox outbox, PrintStream out) {
 		boolean compacting = false;
 		while (true) {
 			outbox.claimReady(5_000);
 			outbox.requeueStale(Duration.ZERO);
-			boolean compactingNow = Thread.getAllStackTraces()
-				.keySet()
-				.stream()
-				.anyMatch((thread) -> thread.getName().equals("offline-sync-compactor"));
+			boolean compactingNow = store.statistics().compacting();
 			if (compactingNow && !compacting) {
 				synchronized (out) {
 					out.println("COMPACTING");

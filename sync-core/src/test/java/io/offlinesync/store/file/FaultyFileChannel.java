@@ -29,9 +29,9 @@ final class FaultyFileChannel extends ForwardingFileChannel {
 		/** The names of the threads that forced, in no particular order. */
 		final java.util.Set<String> forcingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-		FileOutboxStore.Settings settings() {
-			return new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK,
-					(path, options) -> new FaultyFileChannel(FileChannel.open(path, options), this));
+		FileStoreSettings settings() {
+			return FileStoreSettings.DEFAULTS
+				.withOpener((path, options) -> new FaultyFileChannel(FileChannel.open(path, options), this));
 		}
 
 	}

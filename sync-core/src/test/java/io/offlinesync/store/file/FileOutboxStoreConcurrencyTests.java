@@ -55,7 +55,7 @@ class FileOutboxStoreConcurrencyTests {
 	void writersOfEveryKindOfChangeAllReturnAndLeaveAJournalEqualToMemory() throws Exception {
 		AtomicInteger forces = new AtomicInteger();
 		AtomicInteger compactions = new AtomicInteger();
-		FileOutboxStore.ChannelOpener counting = (path, options) -> {
+		FileStoreSettings.ChannelOpener counting = (path, options) -> {
 			if (path.getFileName().toString().endsWith(".tmp") && List.of(options).contains(StandardOpenOption.CREATE)) {
 				compactions.incrementAndGet();
 			}
@@ -72,7 +72,7 @@ class FileOutboxStoreConcurrencyTests {
 		List<Operation> inMemory;
 		int changes;
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
-				new FileOutboxStore.Settings(true, 64, counting))) {
+				FileStoreSettings.DEFAULTS.withCompactionSlack(64).withOpener(counting))) {
 			Outbox outbox = new Outbox(store);
 			CountDownLatch start = new CountDownLatch(1);
 			ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
@@ -103,7 +103,7 @@ class FileOutboxStoreConcurrencyTests {
 				writer.get(120, TimeUnit.SECONDS);
 			}
 			pool.shutdown();
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			changes = forces.get();
 			inMemory = store.list(Set.of(), null, Integer.MAX_VALUE);
 		}
@@ -145,7 +145,7 @@ class FileOutboxStoreConcurrencyTests {
 	void aRecordHeldForTheNextForceIsReadBackBeforeItReachesTheFileAndWrittenByThatForce() throws Exception {
 		HeldForce held = new HeldForce();
 		Path journal = this.directory.resolve(FileOutboxStore.JOURNAL);
-		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings())) {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, held.settings().withPayloadCache(0))) {
 			Outbox outbox = new Outbox(store);
 			held.armed.set(true);
 			CompletableFuture<Operation> first = CompletableFuture
@@ -156,8 +156,9 @@ class FileOutboxStoreConcurrencyTests {
 			awaitParked("held writer", store);
 			String heldId = heldId(store);
 			assertThat(Files.readString(journal)).as("journal while its record is held").doesNotContain(heldId);
-			store.forgetRecentPayloads();
+			// No payload is cached: this one is read from the records held.
 			assertThat(store.find(heldId).orElseThrow().payload()).isEqualTo("held until the next force");
+			assertThat(store.statistics().payloadReads()).isPositive();
 
 			held.forceMayEnd.countDown();
 			first.get(10, TimeUnit.SECONDS);
@@ -318,13 +319,12 @@ class FileOutboxStoreConcurrencyTests {
 
 		final AtomicBoolean armed = new AtomicBoolean();
 
-		FileOutboxStore.Settings settings() {
-			return settings(FileOutboxStore.GATHER_WAIT);
+		FileStoreSettings settings() {
+			return settings(FileStoreSettings.DEFAULTS.gatherWait());
 		}
 
-		FileOutboxStore.Settings settings(Duration gatherWait) {
-			return new FileOutboxStore.Settings(true, FileOutboxStore.DEFAULT_COMPACTION_SLACK,
-					(path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
+		FileStoreSettings settings(Duration gatherWait) {
+			return FileStoreSettings.DEFAULTS.withOpener((path, options) -> new ForwardingFileChannel(FileChannel.open(path, options)) {
 						@Override
 						public void force(boolean metaData) throws IOException {
 							if (HeldForce.this.armed.getAndSet(false)) {
@@ -338,7 +338,7 @@ class FileOutboxStoreConcurrencyTests {
 							}
 							super.force(metaData);
 						}
-					}, gatherWait);
+					}).withGatherWait(gatherWait);
 		}
 
 	}

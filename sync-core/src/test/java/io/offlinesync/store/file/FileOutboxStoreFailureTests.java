@@ -48,7 +48,7 @@ class FileOutboxStoreFailureTests {
 	/** The length of the journal without the padding an open store extends it with. */
 	private long recordBytes() throws IOException {
 		try (FileChannel in = FileChannel.open(this.directory.resolve(FileOutboxStore.JOURNAL))) {
-			return FileOutboxStore.endOfRecords(in);
+			return JournalLoader.endOfRecords(in);
 		}
 	}
 

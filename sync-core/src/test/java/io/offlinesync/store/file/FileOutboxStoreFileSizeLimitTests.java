@@ -65,7 +65,7 @@ class FileOutboxStoreFileSizeLimitTests {
 		}
 		assertThat(failures).as("each of the 4 writers failed 5 times").hasSize(20)
 			.allSatisfy((failure) -> assertThat(failure).contains("File too large")
-				.contains("the change was not stored"));
+				.contains("not stored"));
 		assertThat(acknowledged).as("the limit leaves room for some hundreds").hasSizeGreaterThan(100);
 		assertThat(storedInChild).as("in memory, the child held exactly what it acknowledged")
 			.isEqualTo(acknowledged.size());

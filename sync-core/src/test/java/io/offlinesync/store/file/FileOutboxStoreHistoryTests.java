@@ -31,12 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FileOutboxStoreHistoryTests {
 
 	/** No slack: every change past twice the live records compacts. */
-	private static final FileOutboxStore.Settings ALWAYS_COMPACTING = new FileOutboxStore.Settings(false, 0,
-			FileChannel::open);
+	private static final FileStoreSettings ALWAYS_COMPACTING = FileStoreSettings.DEFAULTS.withFsync(false).withCompactionSlack(0);
 
 	/** Slack beyond any history here: a reopen reads every record ever written. */
-	private static final FileOutboxStore.Settings NEVER_COMPACTING = new FileOutboxStore.Settings(false,
-			Integer.MAX_VALUE, FileChannel::open);
+	private static final FileStoreSettings NEVER_COMPACTING = FileStoreSettings.DEFAULTS.withFsync(false).withCompactionSlack(Integer.MAX_VALUE);
 
 	@TempDir
 	Path directory;
@@ -59,7 +57,7 @@ class FileOutboxStoreHistoryTests {
 					// A refused change (a stale claim, a key that must wait) is part of a realistic history.
 				}
 				// Let a background compaction the change started finish, so that the reopen reads what it wrote.
-				store.awaitCompaction();
+				FileStores.awaitNoCompaction(store);
 				List<Operation> inMemory = store.list(Set.of(), null, Integer.MAX_VALUE);
 				store.close();
 				store = FileOutboxStore.open(this.directory, ALWAYS_COMPACTING);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.offlinesync.NewOperation;
@@ -136,16 +138,21 @@ class FileOutboxStoreTests {
 					.isThrownBy(() -> FileOutboxStore.open(copy).close());
 				continue;
 			}
+			// A record cut off just before its line end is whole: it is kept, and its line end written.
 			int complete = 0;
-			while (complete < records.size() && ends.get(complete + 1) <= cut) {
+			while (complete < records.size() && ends.get(complete + 1) - 1 <= cut) {
 				complete++;
 			}
-			boolean torn = cut > ends.get(complete);
+			boolean unterminated = cut == ends.get(complete) - 1;
+			boolean torn = !unterminated && cut > ends.get(complete);
 			try (FileOutboxStore store = FileOutboxStore.open(copy)) {
 				assertThat(contents(store)).as("cut at %d", cut)
 					.containsExactlyElementsOf(replay(records.subList(0, complete)).values());
 				assertThat(store.recovery().recordsRead()).isEqualTo(complete);
-				assertThat(store.recovery().dropped()).as("cut at %d", cut).hasSize(torn ? 1 : 0);
+				assertThat(store.recovery().dropped()).as("cut at %d", cut).hasSize((torn || unterminated) ? 1 : 0);
+				if (unterminated) {
+					assertThat(store.recovery().dropped().get(0).reason()).contains("line end of the last record");
+				}
 				if (torn) {
 					assertThat(store.recovery().dropped().get(0).offset()).isEqualTo((long) ends.get(complete));
 					assertThat(Files.readAllBytes(store.recovery().damagedCopy().orElseThrow()))
@@ -154,7 +161,7 @@ class FileOutboxStoreTests {
 				// The recovered store takes new writes, and they survive the next open cleanly.
 				outboxOn(store).enqueue("http.post", "/after", "after-" + cut);
 			}
-			if (torn) {
+			if (torn || unterminated) {
 				// The copy is not the file the store went on writing.
 				assertThat(Files.readAllBytes(damagedCopy(copy))).isEqualTo(Arrays.copyOf(bytes, cut));
 			}
@@ -163,6 +170,103 @@ class FileOutboxStoreTests {
 				assertThat(contents(reopened)).hasSize(replay(records.subList(0, complete)).size() + 1);
 			}
 		}
+	}
+
+	/** A byte of the journal damaged as a failing disk or a stray write damages it. */
+	enum ByteDamage {
+
+		FLIPPED_BIT {
+			@Override
+			byte apply(byte original) {
+				return (byte) (original ^ 0x10);
+			}
+		},
+		LINE_FEED {
+			@Override
+			byte apply(byte original) {
+				return '\n';
+			}
+		},
+		ZERO {
+			@Override
+			byte apply(byte original) {
+				return 0;
+			}
+		};
+
+		abstract byte apply(byte original);
+
+	}
+
+	/**
+	 * Every byte of a small journal, damaged in turn: the store opens with every record whose checksum holds (a
+	 * damaged line end loses neither record beside it; a damaged header is written anew), reports the damage, and
+	 * opens cleanly the next time.
+	 */
+	@ParameterizedTest
+	@EnumSource(ByteDamage.class)
+	void damageToAnySingleByteLosesAtMostTheRecordThatHoldsIt(ByteDamage damage) throws IOException {
+		Path original = this.directory.resolve("original");
+		List<Operation> records = writeSmallJournal(original);
+		byte[] bytes = Files.readAllBytes(journal(original));
+		List<Integer> ends = lineEnds(bytes);
+		Path copy = this.directory.resolve("damaged");
+		for (int at = 0; at < bytes.length; at++) {
+			byte[] damaged = bytes.clone();
+			damaged[at] = damage.apply(bytes[at]);
+			if (damaged[at] == bytes[at]) {
+				continue;
+			}
+			int line = 0;
+			while (ends.get(line) <= at) {
+				line++;
+			}
+			// Line 0 is the header; line k > 0 holds record k - 1. A damaged line end loses no record.
+			int lost = (line == 0 || at == ends.get(line) - 1) ? -1 : line - 1;
+			FileStores.deleteRecursively(copy);
+			Files.createDirectories(copy);
+			Files.write(journal(copy), damaged);
+			String where = damage + " at byte " + at + " (line " + line + ")";
+			try (FileOutboxStore store = FileOutboxStore.open(copy, false)) {
+				assertThat(contents(store)).as(where).containsExactlyElementsOf(replayWithout(records, lost).values());
+				assertThat(store.recovery().isClean()).as(where).isFalse();
+				assertThat(store.recovery().recordsRead()).as(where).isEqualTo(records.size() - ((lost < 0) ? 0 : 1)
+						- orphanedChanges(records, lost));
+			}
+			try (FileOutboxStore reopened = FileOutboxStore.open(copy, false)) {
+				assertThat(reopened.recovery().isClean()).as(where).isTrue();
+				assertThat(contents(reopened)).as(where)
+					.containsExactlyElementsOf(replayWithout(records, lost).values());
+			}
+		}
+	}
+
+	/**
+	 * The states the records leave without the one at {@code lost} (-1 for none): a record is an operation's put if
+	 * it is its first, a state change otherwise, which applies only to an operation whose put was read.
+	 */
+	private static Map<String, Operation> replayWithout(List<Operation> records, int lost) {
+		Map<String, Operation> state = new LinkedHashMap<>();
+		Set<String> seen = new HashSet<>();
+		for (int i = 0; i < records.size(); i++) {
+			Operation record = records.get(i);
+			boolean put = seen.add(record.id());
+			if (i != lost && (put || state.containsKey(record.id()))) {
+				state.put(record.id(), record);
+			}
+		}
+		return state;
+	}
+
+	/** @return how many state changes lose their operation with the put at {@code lost} */
+	private static int orphanedChanges(List<Operation> records, int lost) {
+		if (lost < 0 || records.subList(0, lost).stream().anyMatch((r) -> r.id().equals(records.get(lost).id()))) {
+			return 0;
+		}
+		return (int) records.subList(lost + 1, records.size())
+			.stream()
+			.filter((r) -> r.id().equals(records.get(lost).id()))
+			.count();
 	}
 
 	/** The small journal's bytes with a bit flipped in its second record, the only record of the second operation. */
@@ -306,7 +410,7 @@ class FileOutboxStoreTests {
 		Files.writeString(journal(this.directory), "{\"format\":\"offline-sync-journal\",\"version\":99}\n");
 		assertThatExceptionOfType(StoreFormatException.class).isThrownBy(() -> FileOutboxStore.open(this.directory))
 			.withMessageContaining("has journal format version 99")
-			.withMessageContaining("reads version 1 only");
+			.withMessageContaining("reads versions 1 to 2");
 		assertThat(Files.readString(journal(this.directory)))
 			.isEqualTo("{\"format\":\"offline-sync-journal\",\"version\":99}\n");
 		// The failed open released its lock.
@@ -324,7 +428,7 @@ class FileOutboxStoreTests {
 
 	@Test
 	void aFileWhoseFirstLineIsLongerThanAHeaderIsRefusedAndLeftUntouched() throws IOException {
-		String content = "x".repeat(10_000) + "\n";
+		String content = "x".repeat(100_000) + "\n";
 		Files.writeString(journal(this.directory), content);
 		assertThatExceptionOfType(StoreFormatException.class).isThrownBy(() -> FileOutboxStore.open(this.directory))
 			.withMessageContaining("is not an offline-sync journal: its first line is longer than a journal header");
@@ -352,7 +456,7 @@ class FileOutboxStoreTests {
 		CountDownLatch letCompactionWrite = new CountDownLatch(1);
 		AtomicBoolean armed = new AtomicBoolean();
 		AtomicReference<Thread> compacting = new AtomicReference<>();
-		FileOutboxStore.ChannelOpener heldCompaction = (path, options) -> {
+		FileStoreSettings.ChannelOpener heldCompaction = (path, options) -> {
 			if (path.getFileName().toString().endsWith(".tmp") && List.of(options).contains(StandardOpenOption.CREATE)
 					&& armed.getAndSet(false)) {
 				compacting.set(Thread.currentThread());
@@ -368,7 +472,7 @@ class FileOutboxStoreTests {
 		};
 		List<Operation> inMemory;
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
-				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
+				FileStoreSettings.DEFAULTS.withCompactionSlack(10).withOpener(heldCompaction))) {
 			Outbox outbox = outboxOn(store);
 			startCompaction(outbox, armed, compactionStarted);
 			assertThat(compacting.get()).as("compacting thread").isNotSameAs(Thread.currentThread());
@@ -380,7 +484,7 @@ class FileOutboxStoreTests {
 			assertThat(recordLines(this.directory)).hasSize((int) linesWhileCompacting + 3);
 
 			letCompactionWrite.countDown();
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			inMemory = contents(store);
 			assertThat(inMemory).contains(pending, claimed);
 			assertThat(recordLines(this.directory).size()).as("compacted")
@@ -404,7 +508,7 @@ class FileOutboxStoreTests {
 		AtomicBoolean armed = new AtomicBoolean();
 		// The compaction is held when it starts, and again in the first force of its file after copying records
 		// appended meanwhile (the live ones here are far less than it writes between forces).
-		FileOutboxStore.ChannelOpener heldCompaction = (path, options) -> {
+		FileStoreSettings.ChannelOpener heldCompaction = (path, options) -> {
 			FileChannel channel = FileChannel.open(path, options);
 			if (!path.getFileName().toString().endsWith(".tmp") || !List.of(options).contains(StandardOpenOption.CREATE)
 					|| !armed.getAndSet(false)) {
@@ -428,7 +532,7 @@ class FileOutboxStoreTests {
 		Map<String, String> payloads = new LinkedHashMap<>();
 		ExecutorService writer = Executors.newSingleThreadExecutor();
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
-				new FileOutboxStore.Settings(true, 10, heldCompaction))) {
+				FileStoreSettings.DEFAULTS.withCompactionSlack(10).withOpener(heldCompaction).withPayloadCache(0))) {
 			Outbox outbox = outboxOn(store);
 			startCompaction(outbox, armed, compactionStarted);
 
@@ -447,13 +551,14 @@ class FileOutboxStoreTests {
 			payloads.put(meanwhile.id(), meanwhile.payload());
 			int linesBeforeTheSwitch = recordLines(this.directory).size();
 			letCatchUpGoOn.countDown();
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 
 			assertThat(recordLines(this.directory).size()).as("compacted").isLessThan(linesBeforeTheSwitch);
 			assertThat(store.find(claimed.id())).contains(claimed);
-			// Read back from where the compacted journal holds them, not from memory.
-			store.forgetRecentPayloads();
+			// Read back from where the compacted journal holds them: the store caches no payload.
+			long reads = store.statistics().payloadReads();
 			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
+			assertThat(store.statistics().payloadReads() - reads).isEqualTo(payloads.size());
 		}
 		finally {
 			letCompactionWrite.countDown();
@@ -492,8 +597,7 @@ class FileOutboxStoreTests {
 	@Test
 	void payloadsKeptOnDiskComeBackExactlyBeforeAndAfterCompaction() throws Exception {
 		Map<String, String> payloads = new LinkedHashMap<>();
-		try (FileOutboxStore store = FileOutboxStore.open(this.directory, new FileOutboxStore.Settings(false, 100,
-				FileChannel::open))) {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory, FileStoreSettings.DEFAULTS.withFsync(false).withCompactionSlack(100))) {
 			Outbox outbox = outboxOn(store);
 			for (int i = 0; i < 3_000; i++) {
 				String payload = "{\"n\":" + i + ",\"text\":\"" + "é😀".repeat(i % 50) + "\"}";
@@ -509,10 +613,10 @@ class FileOutboxStoreTests {
 			claimed.forEach((operation) -> payloads.remove(operation.id()));
 			// A compaction may still be writing the journal as it was before the purge; the next change after it
 			// compacts the purge away.
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			Operation last = outbox.enqueue("http.post", "/a", "after the purge");
 			payloads.put(last.id(), last.payload());
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			assertThat(recordLines(this.directory).size()).as("compacted").isLessThan(2_000);
 			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
 		}
@@ -530,8 +634,8 @@ class FileOutboxStoreTests {
 		}
 		Collections.shuffle(numbers, new Random(7));
 		Map<String, String> payloads = new LinkedHashMap<>();
-		try (FileOutboxStore store = FileOutboxStore.open(this.directory, new FileOutboxStore.Settings(false, 100,
-				FileChannel::open))) {
+		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
+				FileStoreSettings.DEFAULTS.withFsync(false).withCompactionSlack(100).withPayloadCache(0))) {
 			for (int number : numbers) {
 				Operation operation = Operation.builder()
 					.id(String.format("op-%05d", number))
@@ -553,12 +657,11 @@ class FileOutboxStoreTests {
 				payloads.remove(id);
 			}
 			assertThat(store.purgeDone(this.clock.instant().plusSeconds(1))).isEqualTo(1_000);
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			Operation last = outboxOn(store).enqueue("http.post", "/a", "after the removals");
 			payloads.put(last.id(), last.payload());
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			assertThat(recordLines(this.directory).size()).as("compacted").isLessThan(2_000);
-			store.forgetRecentPayloads();
 			payloads.forEach((id, payload) -> assertThat(store.find(id).orElseThrow().payload()).isEqualTo(payload));
 		}
 		try (FileOutboxStore reopened = FileOutboxStore.open(this.directory)) {
@@ -568,7 +671,8 @@ class FileOutboxStoreTests {
 
 	@Test
 	void aJournalFoundOversizedIsCompactedAfterOpeningKeepingEachOperationsLatestStateAndPayload() throws Exception {
-		FileOutboxStore.Settings neverInTheBackground = new FileOutboxStore.Settings(false, 1_000_000, FileChannel::open);
+		FileStoreSettings neverInTheBackground = FileStoreSettings.DEFAULTS.withFsync(false)
+			.withCompactionSlack(1_000_000);
 		Map<String, Operation> latest = new LinkedHashMap<>();
 		Map<String, String> payloads = new LinkedHashMap<>();
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory, neverInTheBackground)) {
@@ -593,9 +697,9 @@ class FileOutboxStoreTests {
 		}
 		long before = recordLines(this.directory).size();
 		try (FileOutboxStore store = FileOutboxStore.open(this.directory,
-				new FileOutboxStore.Settings(false, 100, FileChannel::open))) {
+				FileStoreSettings.DEFAULTS.withFsync(false).withCompactionSlack(100))) {
 			// In the background, as after any change: opening does not wait for it.
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			assertThat(recordLines(this.directory)).as("compacted from %d records", before)
 				.hasSize(1 + latest.size());
 			assertThat(contents(store)).containsExactlyElementsOf(latest.values());
@@ -622,7 +726,7 @@ class FileOutboxStoreTests {
 			this.clock.advance(java.time.Duration.ofDays(1));
 			assertThat(outbox.purgeDone(java.time.Duration.ofHours(1))).isEqualTo(count);
 			Operation kept = outbox.enqueue("http.post", "/a", "kept");
-			store.awaitCompaction();
+			FileStores.awaitNoCompaction(store);
 			// 16,000 records were written; compaction rewrote the journal to its one live operation.
 			assertThat(recordLines(this.directory)).hasSize(2)
 				.last()
@@ -714,7 +818,7 @@ class FileOutboxStoreTests {
 			Operation pending = outboxOn(store).enqueue("http.post", "/a", "padded");
 			byte[] open = Files.readAllBytes(journal(this.directory));
 			int recordsEnd = lineEnds(open).get(1);
-			assertThat(open.length).isGreaterThanOrEqualTo(recordsEnd + FileOutboxStore.PREALLOCATION);
+			assertThat(open.length).isGreaterThanOrEqualTo(recordsEnd + FileStoreSettings.DEFAULTS.preallocation());
 			assertThat(Arrays.copyOfRange(open, recordsEnd, open.length)).containsOnly((byte) '\n');
 			// A copy taken now is what a crash would leave: it opens cleanly, with the operation.
 			Path crashImage = this.directory.resolve("crash-image");
@@ -835,7 +939,7 @@ class FileOutboxStoreTests {
 	void theJournalIsReadableText() throws IOException {
 		writeSmallJournal(this.directory);
 		List<String> lines = recordLines(this.directory);
-		assertThat(lines.get(0)).isEqualTo("{\"format\":\"offline-sync-journal\",\"version\":1}");
+		assertThat(lines.get(0)).matches("[0-9a-f]{8} \\{\"format\":\"offline-sync-journal\",\"version\":2\\}");
 		assertThat(lines.get(1)).matches("[0-9a-f]{8} \\{\"type\":\"put\",\"op\":\\{\"id\":\"[0-9a-f-]{36}\","
 				+ "\"status\":\"PENDING\",\"attempt\":0,\"kind\":\"http.post\",\"target\":\"/a\",.*");
 		assertThat(lines.get(5)).contains("\"status\":\"DONE\"");

@@ -25,7 +25,7 @@ class LineBatchTests {
 	@TempDir
 	Path directory;
 
-	private final JournalCodec codec = new JournalCodec();
+	private final JournalFormat format = new JournalFormat();
 
 	private final SharedStrings shared = new SharedStrings();
 
@@ -41,9 +41,9 @@ class LineBatchTests {
 	}
 
 	private byte[] record(Operation operation) {
-		JournalCodec.Buffer buffer = new JournalCodec.Buffer(64);
-		this.codec.put(operation, buffer);
-		return Arrays.copyOf(buffer.asByteBuffer().array(), buffer.length());
+		RecordBuffer buffer = new RecordBuffer(64);
+		this.format.put(operation, buffer);
+		return Arrays.copyOf(buffer.array(), buffer.length());
 	}
 
 	@Test
@@ -60,16 +60,20 @@ class LineBatchTests {
 		Files.write(file, journal.toByteArray());
 		LineBatch batch;
 		try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-			batch = LineBatch.read(in, 0, in.size()).decode(this.codec, this.shared);
+			batch = LineBatch.read(in, 0, in.size()).decode(this.format, this.shared);
 		}
 		assertThat(batch.count()).isEqualTo(3);
-		Instant first = ((Operation) batch.decoded(0)).createdAt();
-		Instant second = ((Operation) batch.decoded(1)).createdAt();
-		Instant third = ((Operation) batch.decoded(2)).createdAt();
+		Instant first = operationOf(batch, 0).createdAt();
+		Instant second = operationOf(batch, 1).createdAt();
+		Instant third = operationOf(batch, 2).createdAt();
 		assertThat(first).isEqualTo(sameTime);
 		assertThat(second).isSameAs(first);
 		assertThat(third).isEqualTo(sameTime.plusNanos(1_000)).isNotSameAs(first);
-		assertThat(((Operation) batch.decoded(2)).updatedAt()).isSameAs(third);
+		assertThat(operationOf(batch, 2).updatedAt()).isSameAs(third);
+	}
+
+	private static Operation operationOf(LineBatch batch, int index) {
+		return ((JournalRecord.Put) batch.decoded(index)).operation();
 	}
 
 	@Test
@@ -101,15 +105,15 @@ class LineBatchTests {
 		try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
 			long position = 0;
 			while (position < in.size()) {
-				LineBatch batch = LineBatch.read(in, position, in.size(), 1_000).decode(this.codec, this.shared);
+				LineBatch batch = LineBatch.read(in, position, in.size(), 1_000).decode(this.format, this.shared);
 				assertThat(batch.end()).isGreaterThan(position);
 				position = batch.end();
 				for (int i = 0; i < batch.count(); i++) {
-					if (batch.decoded(i) instanceof Operation operation) {
-						read.add(operation);
+					if (batch.decoded(i) instanceof JournalRecord.Put put) {
+						read.add(put.operation());
 					}
 					else {
-						assertThat(batch.decoded(i)).isInstanceOf(IllegalArgumentException.class);
+						assertThat(batch.decoded(i)).isInstanceOf(JournalRecord.Damaged.class);
 						damage.add(new long[] { batch.offset(i), batch.length(i) });
 					}
 				}
