@@ -1,6 +1,7 @@
 package io.offlinesync;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Hears the result of every delivery attempt the engine makes; metrics and health use it.
@@ -18,5 +19,12 @@ public interface DeliveryListener {
 	 * @param stored the operation's new state, or {@literal null} if recording it failed
 	 */
 	void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored);
+
+	/**
+	 * Operations expired before they were delivered, and will never be sent. Nothing by default.
+	 * @param expired the operations, {@link OperationStatus#EXPIRED}, without their payloads
+	 */
+	default void onExpired(List<Operation> expired) {
+	}
 
 }

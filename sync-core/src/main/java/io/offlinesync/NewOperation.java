@@ -1,8 +1,11 @@
 package io.offlinesync;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * An operation the application wants delivered, before the outbox has stored it. Immutable; the {@code with…}
@@ -10,7 +13,9 @@ import java.util.Map;
  *
  * <pre class="code">
  * outbox.enqueue(NewOperation.of("http.post", "/api/messages", "{\"text\":\"hello\"}")
- *     .withOrderingKey("conversation-42"));
+ *     .withOrderingKey("conversation-42")
+ *     .withPriority(NewOperation.HIGHEST_PRIORITY)
+ *     .withTimeToLive(Duration.ofMinutes(10)));
  * </pre>
  *
  * @since 0.1.0
@@ -38,6 +43,18 @@ public final class NewOperation {
 	/** The largest payload any outbox accepts, in UTF-8 bytes; {@link OutboxConfig#maxPayloadBytes()} is lower. */
 	public static final int MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
+	/** The lowest priority: claimed after every due operation of a higher one. */
+	public static final int LOWEST_PRIORITY = 1;
+
+	/** The priority of an operation that names none, and of every operation enqueued before priorities existed. */
+	public static final int DEFAULT_PRIORITY = 5;
+
+	/** The highest priority: claimed before every due operation of a lower one. */
+	public static final int HIGHEST_PRIORITY = 9;
+
+	/** The most trace context fields an operation keeps. */
+	public static final int MAX_TRACE_CONTEXT_FIELDS = 8;
+
 	private final String kind;
 
 	private final String target;
@@ -50,14 +67,27 @@ public final class NewOperation {
 
 	private final String orderingKey;
 
+	private final Integer priority;
+
+	private final Instant expiresAt;
+
+	private final Duration timeToLive;
+
+	private final Map<String, String> traceContext;
+
 	private NewOperation(String kind, String target, String payload, Map<String, String> headers,
-			String idempotencyKey, String orderingKey) {
+			String idempotencyKey, String orderingKey, Integer priority, Instant expiresAt, Duration timeToLive,
+			Map<String, String> traceContext) {
 		this.kind = kind;
 		this.target = target;
 		this.payload = payload;
 		this.headers = headers;
 		this.idempotencyKey = idempotencyKey;
 		this.orderingKey = orderingKey;
+		this.priority = priority;
+		this.expiresAt = expiresAt;
+		this.timeToLive = timeToLive;
+		this.traceContext = traceContext;
 	}
 
 	/**
@@ -74,7 +104,7 @@ public final class NewOperation {
 		if (payload == null) {
 			throw new InvalidOperationException("'payload' must not be null (use an empty string for no payload)");
 		}
-		return new NewOperation(kind, target, payload, Map.of(), null, null);
+		return new NewOperation(kind, target, payload, Map.of(), null, null, null, null, null, Map.of());
 	}
 
 	private static void requireText(String name, String value) {
@@ -98,7 +128,8 @@ public final class NewOperation {
 		Map<String, String> copy = new LinkedHashMap<>(this.headers);
 		copy.put(name, value);
 		return new NewOperation(this.kind, this.target, this.payload, Collections.unmodifiableMap(copy),
-				this.idempotencyKey, this.orderingKey);
+				this.idempotencyKey, this.orderingKey, this.priority, this.expiresAt, this.timeToLive,
+				this.traceContext);
 	}
 
 	/**
@@ -108,7 +139,8 @@ public final class NewOperation {
 	 */
 	public NewOperation withIdempotencyKey(String idempotencyKey) {
 		requireText("idempotencyKey", idempotencyKey);
-		return new NewOperation(this.kind, this.target, this.payload, this.headers, idempotencyKey, this.orderingKey);
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, idempotencyKey, this.orderingKey,
+				this.priority, this.expiresAt, this.timeToLive, this.traceContext);
 	}
 
 	/**
@@ -118,7 +150,67 @@ public final class NewOperation {
 	 */
 	public NewOperation withOrderingKey(String orderingKey) {
 		requireText("orderingKey", orderingKey);
-		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey, orderingKey);
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey, orderingKey,
+				this.priority, this.expiresAt, this.timeToLive, this.traceContext);
+	}
+
+	/**
+	 * A copy with a priority: while a backlog drains, due operations of a higher priority are claimed first, oldest
+	 * first within a priority. An operation never overtakes an earlier one of its ordering key. Without one, the
+	 * kind's default applies ({@code sync.defaults.<kind>.priority}), else {@link #DEFAULT_PRIORITY}.
+	 * @param priority from {@link #LOWEST_PRIORITY} to {@link #HIGHEST_PRIORITY}
+	 * @return the copy
+	 */
+	public NewOperation withPriority(int priority) {
+		requirePriority(priority);
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey,
+				this.orderingKey, priority, this.expiresAt, this.timeToLive, this.traceContext);
+	}
+
+	static void requirePriority(int priority) {
+		if (priority < LOWEST_PRIORITY || priority > HIGHEST_PRIORITY) {
+			throw new InvalidOperationException("'priority' must be between " + LOWEST_PRIORITY + " and "
+					+ HIGHEST_PRIORITY + " but was " + priority);
+		}
+	}
+
+	/**
+	 * A copy that expires at an instant: not delivered by then, it is never sent again and ends
+	 * {@link OperationStatus#EXPIRED}. A send under way when it expires finishes.
+	 * @param expiresAt when it expires
+	 * @return the copy, without a time to live
+	 */
+	public NewOperation withExpiresAt(Instant expiresAt) {
+		Objects.requireNonNull(expiresAt, "'expiresAt' must not be null");
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey,
+				this.orderingKey, this.priority, expiresAt, null, this.traceContext);
+	}
+
+	/**
+	 * A copy that expires this long after it is enqueued; see {@link #withExpiresAt}. Without an expiry, the kind's
+	 * default applies ({@code sync.defaults.<kind>.time-to-live}), else it never expires.
+	 * @param timeToLive how long it is worth sending; positive
+	 * @return the copy, without an expiry instant
+	 */
+	public NewOperation withTimeToLive(Duration timeToLive) {
+		if (timeToLive == null || timeToLive.isNegative() || timeToLive.isZero()) {
+			throw new InvalidOperationException("'timeToLive' must be positive but was " + timeToLive);
+		}
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey,
+				this.orderingKey, this.priority, null, timeToLive, this.traceContext);
+	}
+
+	/**
+	 * A copy with the trace context to continue when it is delivered, as propagation fields (for example W3C
+	 * {@code traceparent}). The outbox fills it from the current trace when tracing is set up; this sets it by hand.
+	 * @param traceContext the fields; at most {@link #MAX_TRACE_CONTEXT_FIELDS}
+	 * @return the copy
+	 */
+	public NewOperation withTraceContext(Map<String, String> traceContext) {
+		Objects.requireNonNull(traceContext, "'traceContext' must not be null");
+		return new NewOperation(this.kind, this.target, this.payload, this.headers, this.idempotencyKey,
+				this.orderingKey, this.priority, this.expiresAt, this.timeToLive,
+				Collections.unmodifiableMap(new LinkedHashMap<>(traceContext)));
 	}
 
 	public String kind() {
@@ -145,6 +237,26 @@ public final class NewOperation {
 	/** @return the ordering key, or {@literal null} */
 	public String orderingKey() {
 		return this.orderingKey;
+	}
+
+	/** @return the priority, or {@literal null} for the kind's default */
+	public Integer priority() {
+		return this.priority;
+	}
+
+	/** @return when it expires, or {@literal null} */
+	public Instant expiresAt() {
+		return this.expiresAt;
+	}
+
+	/** @return how long after enqueue it expires, or {@literal null} */
+	public Duration timeToLive() {
+		return this.timeToLive;
+	}
+
+	/** @return the trace context to continue, never {@literal null} */
+	public Map<String, String> traceContext() {
+		return this.traceContext;
 	}
 
 	@Override

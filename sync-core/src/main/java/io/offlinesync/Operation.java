@@ -44,6 +44,12 @@ public final class Operation {
 
 	private final Instant updatedAt;
 
+	private final int priority;
+
+	private final Instant expiresAt;
+
+	private final Map<String, String> traceContext;
+
 	private Operation(Builder builder) {
 		this.id = requireText(builder.id, "id");
 		this.kind = requireText(builder.kind, "kind");
@@ -69,6 +75,15 @@ public final class Operation {
 		this.createdAt = Objects.requireNonNull(builder.createdAt, "'createdAt' must not be null");
 		this.updatedAt = (builder.updatedAt != null) ? builder.updatedAt : this.createdAt;
 		this.nextAttemptAt = (builder.nextAttemptAt != null) ? builder.nextAttemptAt : this.createdAt;
+		if (builder.priority < NewOperation.LOWEST_PRIORITY || builder.priority > NewOperation.HIGHEST_PRIORITY) {
+			throw new IllegalArgumentException("'priority' must be between " + NewOperation.LOWEST_PRIORITY + " and "
+					+ NewOperation.HIGHEST_PRIORITY + " but was " + builder.priority);
+		}
+		this.priority = builder.priority;
+		this.expiresAt = builder.expiresAt;
+		this.traceContext = builder.traceContext.isEmpty() ? Map.of()
+				: builder.traceContextOfAnOperation ? builder.traceContext
+						: Collections.unmodifiableMap(new LinkedHashMap<>(builder.traceContext));
 	}
 
 	private static String requireText(String value, String name) {
@@ -169,6 +184,24 @@ public final class Operation {
 	}
 
 	/**
+	 * @return from {@link NewOperation#LOWEST_PRIORITY} to {@link NewOperation#HIGHEST_PRIORITY}: due operations of a
+	 * higher priority are claimed first
+	 */
+	public int priority() {
+		return this.priority;
+	}
+
+	/** @return when it stops being worth sending, or {@literal null} if never */
+	public Instant expiresAt() {
+		return this.expiresAt;
+	}
+
+	/** @return the trace context it was enqueued in, as propagation fields; empty if none, never {@literal null} */
+	public Map<String, String> traceContext() {
+		return this.traceContext;
+	}
+
+	/**
 	 * Whether the operation may be claimed at the given time, not counting ordering-key precedence.
 	 * @param now the current time
 	 * @return whether it is claimable and due
@@ -192,7 +225,8 @@ public final class Operation {
 				&& Objects.equals(this.orderingKey, that.orderingKey) && this.status == that.status
 				&& Objects.equals(this.lastError, that.lastError) && Objects.equals(this.claimToken, that.claimToken)
 				&& this.nextAttemptAt.equals(that.nextAttemptAt) && this.createdAt.equals(that.createdAt)
-				&& this.updatedAt.equals(that.updatedAt);
+				&& this.updatedAt.equals(that.updatedAt) && this.priority == that.priority
+				&& Objects.equals(this.expiresAt, that.expiresAt) && this.traceContext.equals(that.traceContext);
 	}
 
 	@Override
@@ -206,6 +240,8 @@ public final class Operation {
 		return "Operation[id=" + this.id + ", kind=" + this.kind + ", target=" + this.target + ", status=" + this.status
 				+ ", attempt=" + this.attempt + ", payload=" + this.payload.length() + " chars"
 				+ ((this.orderingKey != null) ? ", orderingKey=" + this.orderingKey : "")
+				+ ((this.priority != NewOperation.DEFAULT_PRIORITY) ? ", priority=" + this.priority : "")
+				+ ((this.expiresAt != null) ? ", expiresAt=" + this.expiresAt : "")
 				+ ((this.lastError != null) ? ", lastError=" + this.lastError : "") + ", nextAttemptAt="
 				+ this.nextAttemptAt + "]";
 	}
@@ -247,6 +283,14 @@ public final class Operation {
 
 		private Instant updatedAt;
 
+		private int priority = NewOperation.DEFAULT_PRIORITY;
+
+		private Instant expiresAt;
+
+		private Map<String, String> traceContext = Map.of();
+
+		private boolean traceContextOfAnOperation;
+
 		private Builder() {
 		}
 
@@ -266,6 +310,10 @@ public final class Operation {
 			this.nextAttemptAt = operation.nextAttemptAt;
 			this.createdAt = operation.createdAt;
 			this.updatedAt = operation.updatedAt;
+			this.priority = operation.priority;
+			this.expiresAt = operation.expiresAt;
+			this.traceContext = operation.traceContext;
+			this.traceContextOfAnOperation = true;
 		}
 
 		public Builder id(String id) {
@@ -336,6 +384,22 @@ public final class Operation {
 
 		public Builder updatedAt(Instant updatedAt) {
 			this.updatedAt = updatedAt;
+			return this;
+		}
+
+		public Builder priority(int priority) {
+			this.priority = priority;
+			return this;
+		}
+
+		public Builder expiresAt(Instant expiresAt) {
+			this.expiresAt = expiresAt;
+			return this;
+		}
+
+		public Builder traceContext(Map<String, String> traceContext) {
+			this.traceContext = Objects.requireNonNull(traceContext, "'traceContext' must not be null");
+			this.traceContextOfAnOperation = false;
 			return this;
 		}
 

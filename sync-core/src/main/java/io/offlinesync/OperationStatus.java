@@ -8,6 +8,7 @@ package io.offlinesync;
  *    ▲                   │ ──retryable──▶ FAILED ──claim (when due)──▶ IN_FLIGHT
  *    │                   │ ──permanent or out of attempts──▶ PERMANENTLY_FAILED
  *    └──── operator retry ◀──────────────────────────────────────────────┘
+ * PENDING or FAILED ──its expiry passes──▶ EXPIRED
  * </pre>
  *
  * @since 0.1.0
@@ -27,7 +28,10 @@ public enum OperationStatus {
 	FAILED,
 
 	/** Parked: failed for good or out of attempts. Never retried unless an operator asks. */
-	PERMANENTLY_FAILED;
+	PERMANENTLY_FAILED,
+
+	/** Not delivered before it expired: no longer worth sending, never retried. Final; purged like delivered ones. */
+	EXPIRED;
 
 	/**
 	 * Whether an operation in this status still has to be delivered.
@@ -47,10 +51,10 @@ public enum OperationStatus {
 
 	/**
 	 * Whether this status ends the lifecycle (short of an explicit operator retry).
-	 * @return {@code true} for {@link #DONE} and {@link #PERMANENTLY_FAILED}
+	 * @return {@code true} for {@link #DONE}, {@link #PERMANENTLY_FAILED} and {@link #EXPIRED}
 	 */
 	public boolean isFinal() {
-		return this == DONE || this == PERMANENTLY_FAILED;
+		return this == DONE || this == PERMANENTLY_FAILED || this == EXPIRED;
 	}
 
 }

@@ -99,8 +99,15 @@ public final class Outbox {
 			validate(operations.get(i), i, operations.size());
 		}
 		Instant now = now();
+		Map<String, String> trace = null;
 		List<Operation> stored = new ArrayList<>(operations.size());
-		for (NewOperation operation : operations) {
+		for (int i = 0; i < operations.size(); i++) {
+			NewOperation operation = operations.get(i);
+			KindDefaults defaults = this.config.defaultsFor(operation.kind());
+			Instant expiresAt = expiresAt(operation, defaults, now, i, operations.size());
+			if (operation.traceContext().isEmpty() && trace == null) {
+				trace = capturedTrace();
+			}
 			stored.add(Operation.builder()
 				.id(this.ids.next())
 				.kind(operation.kind())
@@ -109,6 +116,10 @@ public final class Outbox {
 				.headers(operation.headers())
 				.idempotencyKey(operation.idempotencyKey())
 				.orderingKey(operation.orderingKey())
+				.priority((operation.priority() != null) ? operation.priority()
+						: (defaults.priority() != null) ? defaults.priority() : NewOperation.DEFAULT_PRIORITY)
+				.expiresAt(expiresAt)
+				.traceContext(operation.traceContext().isEmpty() ? trace : operation.traceContext())
 				.createdAt(now)
 				.build());
 		}
@@ -289,12 +300,22 @@ public final class Outbox {
 	}
 
 	/**
-	 * Remove delivered operations older than the given age.
-	 * @param olderThan how long a delivered operation is kept
+	 * Remove delivered and expired operations older than the given age.
+	 * @param olderThan how long a delivered or expired operation is kept
 	 * @return how many were removed
 	 */
 	public int purgeDone(Duration olderThan) {
 		return writing(() -> this.store.purgeDone(now().minus(olderThan)));
+	}
+
+	/**
+	 * Expire the operations waiting to be sent whose expiry has passed: they are never sent. The engine does this
+	 * on every pass, online or not, so that the backlog shrinks during an outage too.
+	 * @param limit the most to expire at once
+	 * @return the operations expired (without their payloads)
+	 */
+	public List<Operation> expireDue(int limit) {
+		return writing(() -> this.store.expire(now(), limit));
 	}
 
 	/** @return the counts by status and the oldest undelivered operation */
@@ -435,6 +456,10 @@ public final class Outbox {
 		if (operation.orderingKey() != null) {
 			requireStorable("orderingKey", operation.orderingKey(), NewOperation.MAX_KEY_LENGTH, index, count);
 		}
+		String traceProblem = traceContextProblem(operation.traceContext());
+		if (traceProblem != null) {
+			throw new InvalidOperationException(traceProblem + where(index, count));
+		}
 		// A char takes at most three bytes in UTF-8: most payloads need not be counted.
 		if (3L * operation.payload().length() > this.config.maxPayloadBytes()) {
 			long bytes = utf8Length(operation.payload());
@@ -451,6 +476,58 @@ public final class Outbox {
 				throw (count > 1) ? new InvalidOperationException(ex.getMessage() + where(index, count)) : ex;
 			}
 		}
+	}
+
+	private static Instant expiresAt(NewOperation operation, KindDefaults defaults, Instant now, int index, int count) {
+		Instant expiresAt = (operation.expiresAt() != null) ? operation.expiresAt()
+				: (operation.timeToLive() != null) ? now.plus(operation.timeToLive())
+						: (defaults.timeToLive() != null) ? now.plus(defaults.timeToLive()) : null;
+		if (operation.expiresAt() != null && !expiresAt.isAfter(now)) {
+			throw new InvalidOperationException("'expiresAt' " + expiresAt + " has passed (now is " + now + ")"
+					+ where(index, count));
+		}
+		return expiresAt;
+	}
+
+	/**
+	 * The trace of the caller, if it can be kept: one that cannot (too many or too long fields) is left out, since an
+	 * enqueue must not fail for the sake of tracing.
+	 */
+	private Map<String, String> capturedTrace() {
+		Map<String, String> trace;
+		try {
+			trace = this.config.traceContextCapture().current();
+		}
+		catch (RuntimeException ex) {
+			logger.log(System.Logger.Level.DEBUG, "Could not capture the trace of an enqueue", ex);
+			return Map.of();
+		}
+		if (trace == null || traceContextProblem(trace) != null) {
+			return Map.of();
+		}
+		return trace;
+	}
+
+	/** @return what keeps a trace context from being stored, or {@literal null} if nothing does */
+	private static String traceContextProblem(Map<String, String> trace) {
+		if (trace.size() > NewOperation.MAX_TRACE_CONTEXT_FIELDS) {
+			return "'traceContext' has " + trace.size() + " fields, over the limit of "
+					+ NewOperation.MAX_TRACE_CONTEXT_FIELDS;
+		}
+		for (Map.Entry<String, String> field : trace.entrySet()) {
+			if (field.getKey() == null || field.getValue() == null || field.getKey().isBlank()) {
+				return "'traceContext' has a blank name or a null value";
+			}
+			boolean tooLong = field.getKey().length() > NewOperation.MAX_HEADER_NAME_LENGTH
+					|| field.getValue().length() > NewOperation.MAX_HEADER_VALUE_LENGTH;
+			boolean notHeaderText = loneSurrogateAt(field.getKey()) >= 0 || loneSurrogateAt(field.getValue()) >= 0
+					|| containsLineBreak(field.getKey()) || containsLineBreak(field.getValue());
+			if (tooLong || notHeaderText) {
+				return "'traceContext' field '" + field.getKey() + "' is longer than a header may be, or not text a "
+						+ "header can carry";
+			}
+		}
+		return null;
 	}
 
 	/** Where in a batch an operation is, for messages; built only when one is thrown. */

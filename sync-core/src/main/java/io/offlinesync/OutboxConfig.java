@@ -1,7 +1,9 @@
 package io.offlinesync;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,6 +24,10 @@ public final class OutboxConfig {
 
 	private final List<OperationValidator> validators;
 
+	private final Map<String, KindDefaults> kindDefaults;
+
+	private final TraceContextCapture traceContextCapture;
+
 	private OutboxConfig(Builder builder) {
 		if (builder.maxPayloadBytes < 1 || builder.maxPayloadBytes > NewOperation.MAX_PAYLOAD_BYTES) {
 			throw new IllegalArgumentException("'maxPayloadBytes' must be between 1 and " + NewOperation.MAX_PAYLOAD_BYTES
@@ -30,6 +36,9 @@ public final class OutboxConfig {
 		this.maxPayloadBytes = builder.maxPayloadBytes;
 		this.retryPolicy = Objects.requireNonNull(builder.retryPolicy, "'retryPolicy' must not be null");
 		this.validators = List.copyOf(builder.validators);
+		this.kindDefaults = Map.copyOf(builder.kindDefaults);
+		this.traceContextCapture = Objects.requireNonNull(builder.traceContextCapture,
+				"'traceContextCapture' must not be null");
 	}
 
 	/** @return the default settings */
@@ -57,10 +66,23 @@ public final class OutboxConfig {
 		return this.validators;
 	}
 
+	/**
+	 * @param kind an operation kind
+	 * @return what operations of that kind get when they do not say otherwise
+	 */
+	public KindDefaults defaultsFor(String kind) {
+		return this.kindDefaults.getOrDefault(kind, KindDefaults.NONE);
+	}
+
+	/** @return how the trace of an enqueue is captured */
+	public TraceContextCapture traceContextCapture() {
+		return this.traceContextCapture;
+	}
+
 	@Override
 	public String toString() {
 		return "OutboxConfig[maxPayloadBytes=" + this.maxPayloadBytes + ", retryPolicy=" + this.retryPolicy
-				+ ", validators=" + this.validators + "]";
+				+ ", validators=" + this.validators + ", kindDefaults=" + this.kindDefaults + "]";
 	}
 
 	/**
@@ -76,7 +98,31 @@ public final class OutboxConfig {
 
 		private final List<OperationValidator> validators = new ArrayList<>();
 
+		private final Map<String, KindDefaults> kindDefaults = new LinkedHashMap<>();
+
+		private TraceContextCapture traceContextCapture = TraceContextCapture.NONE;
+
 		private Builder() {
+		}
+
+		/**
+		 * @param kind an operation kind
+		 * @param defaults what its operations get when they do not say otherwise
+		 * @return this builder
+		 */
+		public Builder kindDefaults(String kind, KindDefaults defaults) {
+			this.kindDefaults.put(Objects.requireNonNull(kind, "'kind' must not be null"),
+					Objects.requireNonNull(defaults, "'defaults' must not be null"));
+			return this;
+		}
+
+		/**
+		 * @param traceContextCapture how to capture the trace an operation is enqueued in; none by default
+		 * @return this builder
+		 */
+		public Builder traceContextCapture(TraceContextCapture traceContextCapture) {
+			this.traceContextCapture = traceContextCapture;
+			return this;
 		}
 
 		/** @param maxPayloadBytes the largest payload, in UTF-8 bytes; 1 to {@link NewOperation#MAX_PAYLOAD_BYTES} */

@@ -3,23 +3,14 @@ package io.offlinesync;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -27,7 +18,8 @@ import java.util.function.Consumer;
  * Delivers ready operations from an {@link Outbox} through a {@link SyncTransport} while the {@link NetworkProbe}
  * says the network is up.
  *
- * <p>Each pass also requeues stale claims and, once a minute, purges delivered operations older than
+ * <p>Each pass also requeues stale claims, expires operations whose expiry has passed (online or not, so that the
+ * backlog shrinks during an outage too) and, once a minute, purges delivered and expired operations older than
  * {@link EngineConfig#doneRetention()}, so the store does not grow without bound.
  *
  * <p>{@link #tick()} makes one synchronous pass, for tests and for applications that drive the engine themselves.
@@ -56,8 +48,8 @@ public final class SyncEngine implements AutoCloseable {
 	/** How often delivered operations older than the retention are purged. */
 	static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
-	/** The most deliveries recorded in one durable write. */
-	private static final int MAX_RECORDED_AT_ONCE = 256;
+	/** The most operations one sweep expires; more wait for the next sweep. */
+	private static final int EXPIRED_AT_ONCE = 1_000;
 
 	/** How often the background loop sweeps stale claims: often next to any in-flight timeout, cheap for a database. */
 	static final Duration SWEEP_INTERVAL = Duration.ofMillis(200);
@@ -73,8 +65,6 @@ public final class SyncEngine implements AutoCloseable {
 	private final Semaphore sendPermits;
 
 	private final String threadNamePrefix = "offline-sync-" + instances.incrementAndGet() + "-";
-
-	private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
 
 	private final Object wakeMonitor = new Object();
 
@@ -95,6 +85,8 @@ public final class SyncEngine implements AutoCloseable {
 	/** Parking, failed passes and failed recordings come in storms when a remote or the store fails for good. */
 	private final LogThrottle throttledLog = new LogThrottle(logger, Duration.ofMinutes(1), 10);
 
+	private final DeliveryRecorder recorder;
+
 	private volatile boolean paused;
 
 	private final Consumer<Boolean> onNetworkChange = (online) -> {
@@ -108,14 +100,6 @@ public final class SyncEngine implements AutoCloseable {
 	private volatile boolean running;
 
 	private Thread loop;
-
-	private final Object recorderLock = new Object();
-
-	private final Queue<Delivered> delivered = new ConcurrentLinkedQueue<>();
-
-	private final AtomicBoolean deliveredRecorderScheduled = new AtomicBoolean();
-
-	private ExecutorService recorder;
 
 	private volatile Instant nextPurgeAt = Instant.MIN;
 
@@ -135,6 +119,7 @@ public final class SyncEngine implements AutoCloseable {
 		this.probe = Objects.requireNonNull(probe, "'probe' must not be null");
 		this.config = Objects.requireNonNull(config, "'config' must not be null");
 		this.sendPermits = new Semaphore(config.concurrency());
+		this.recorder = new DeliveryRecorder(outbox, config, this.threadNamePrefix, this.throttledLog);
 	}
 
 	/**
@@ -253,11 +238,7 @@ public final class SyncEngine implements AutoCloseable {
 			logger.log(System.Logger.Level.WARNING, "The engine loop did not stop within " + graceMillis + " ms");
 		}
 		this.loop = null;
-		synchronized (this.recorderLock) {
-			if (this.recorder != null) {
-				this.recorder.shutdown();
-			}
-		}
+		this.recorder.shutdown();
 		this.throttledLog.flush();
 		logger.log(System.Logger.Level.INFO, "Delivery engine stopped");
 	}
@@ -325,7 +306,7 @@ public final class SyncEngine implements AutoCloseable {
 	 * @param listener the listener; runs on the thread that completed the send, and must be quick
 	 */
 	public void addDeliveryListener(DeliveryListener listener) {
-		this.listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+		this.recorder.addListener(Objects.requireNonNull(listener, "'listener' must not be null"));
 	}
 
 	private void runLoop() {
@@ -380,12 +361,16 @@ public final class SyncEngine implements AutoCloseable {
 	}
 
 	/**
-	 * Requeue stale claims (even offline: they must not wait for the network) and, once per purge interval, purge
-	 * delivered operations past their retention.
+	 * Requeue stale claims and expire operations no longer worth sending (even offline: neither waits for the
+	 * network) and, once per purge interval, purge delivered and expired operations past their retention.
 	 */
 	private void housekeeping() {
 		this.throttledLog.flush();
 		this.outbox.requeueStale(this.config.inFlightTimeout());
+		List<Operation> expired = this.outbox.expireDue(EXPIRED_AT_ONCE);
+		if (!expired.isEmpty()) {
+			this.recorder.expired(expired);
+		}
 		Instant now = this.outbox.clock().instant();
 		if (!now.isBefore(this.nextPurgeAt)) {
 			this.nextPurgeAt = now.plus(PURGE_INTERVAL);
@@ -470,110 +455,14 @@ public final class SyncEngine implements AutoCloseable {
 				if (outcome.outcome() == SendResult.Outcome.UNREACHABLE) {
 					// An outage, not a failed attempt: pause delivery before the next claim, and give this one back.
 					this.probe.reportUnreachable(outcome.error());
-					recordOnRecorder(() -> recordFailure(operation, outcome, latency), finish);
-					return;
 				}
-				if (failure == null) {
+				else if (failure == null) {
 					// The transport answered, so the remote was reached.
 					this.probe.reportReachable();
 				}
-				if (outcome.isOk()) {
-					this.delivered.add(new Delivered(operation, outcome, latency, finish));
-					scheduleDeliveredRecorder();
-				}
-				else {
-					recordOnRecorder(() -> recordFailure(operation, outcome, latency), finish);
-				}
+				this.recorder.record(operation, outcome, latency, finish);
 			});
 		return recorded;
-	}
-
-	private void recordOnRecorder(Runnable record, Runnable finish) {
-		recorder().execute(() -> {
-			try {
-				record.run();
-			}
-			finally {
-				finish.run();
-			}
-		});
-	}
-
-	/**
-	 * Deliveries are recorded in batches by one recorder task at a time: what arrives while a batch is being made
-	 * durable goes into the next one, so that many completions share one forced write or one database commit.
-	 */
-	private void scheduleDeliveredRecorder() {
-		if (this.deliveredRecorderScheduled.compareAndSet(false, true)) {
-			recorder().execute(this::recordDelivered);
-		}
-	}
-
-	private void recordDelivered() {
-		while (true) {
-			List<Delivered> batch = new ArrayList<>();
-			Delivered next;
-			while (batch.size() < MAX_RECORDED_AT_ONCE && (next = this.delivered.poll()) != null) {
-				batch.add(next);
-			}
-			if (batch.isEmpty()) {
-				this.deliveredRecorderScheduled.set(false);
-				// A delivery queued between the poll and the reset would otherwise wait for the next one.
-				if (this.delivered.isEmpty() || !this.deliveredRecorderScheduled.compareAndSet(false, true)) {
-					return;
-				}
-				continue;
-			}
-			recordDelivered(batch);
-		}
-	}
-
-	private void recordDelivered(List<Delivered> batch) {
-		Map<String, Operation> done = new HashMap<>();
-		boolean recorded = false;
-		try {
-			for (Operation operation : this.outbox.markAllDone(batch.stream().map(Delivered::operation).toList())) {
-				done.put(operation.id(), operation);
-			}
-			recorded = true;
-		}
-		catch (RuntimeException ex) {
-			this.throttledLog.log(System.Logger.Level.WARNING, "recording: " + ex,
-					() -> "Could not record the delivery of " + batch.size()
-							+ " operations; the in-flight timeout will requeue them: " + ex,
-					ex);
-		}
-		for (Delivered delivery : batch) {
-			try {
-				Operation stored = done.get(delivery.operation().id());
-				if (stored == null && recorded) {
-					logger.log(System.Logger.Level.INFO, () -> "Delivery of " + delivery.operation().id()
-							+ " dropped: its claim is no longer current");
-				}
-				notifyListeners(delivery.operation(), delivery.result(), delivery.latency(), stored);
-			}
-			finally {
-				delivery.finish().run();
-			}
-		}
-	}
-
-	private ExecutorService recorder() {
-		synchronized (this.recorderLock) {
-			if (this.recorder == null || this.recorder.isShutdown()) {
-				AtomicInteger count = new AtomicInteger();
-				int threads = Math.min(this.config.concurrency(), 16);
-				ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
-						new LinkedBlockingQueue<>(), (task) -> {
-							Thread thread = new Thread(task, this.threadNamePrefix + "recorder-" + count.incrementAndGet());
-							thread.setDaemon(true);
-							return thread;
-						});
-				pool.allowCoreThreadTimeOut(true);
-				this.recorder = pool;
-			}
-			return this.recorder;
-		}
 	}
 
 	private SendResult toResult(SendResult result, Throwable failure) {
@@ -586,57 +475,6 @@ public final class SyncEngine implements AutoCloseable {
 			return SendResult.retryable("send timed out after " + this.config.sendTimeout().toMillis() + " ms");
 		}
 		return SendResult.ofFailure(cause);
-	}
-
-	/**
-	 * Record a send that did not deliver: an unreachable remote gives the operation back without counting the attempt
-	 * (it waits for the link, not for a backoff); any other failure is a failed attempt.
-	 */
-	private void recordFailure(Operation operation, SendResult result, Duration latency) {
-		boolean unreachable = result.outcome() == SendResult.Outcome.UNREACHABLE;
-		Operation stored = null;
-		try {
-			stored = unreachable ? this.outbox.release(operation) : this.outbox.markFailed(operation, result);
-		}
-		catch (OperationStateException ex) {
-			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());
-		}
-		catch (RuntimeException ex) {
-			this.throttledLog.log(System.Logger.Level.WARNING, "recording: " + ex, () -> "Could not record the result of "
-					+ operation.id() + "; the in-flight timeout will requeue it: " + ex, ex);
-		}
-		if (stored != null) {
-			logOutcome(stored, result);
-		}
-		notifyListeners(operation, result, latency, stored);
-	}
-
-	private void logOutcome(Operation stored, SendResult result) {
-		if (stored.status() == OperationStatus.PERMANENTLY_FAILED) {
-			this.throttledLog.log(System.Logger.Level.WARNING, "parked: " + stored.lastError(),
-					() -> "Operation " + stored.id() + " (" + stored.kind() + " " + stored.target() + ") parked after "
-							+ stored.attempt() + ((stored.attempt() == 1) ? " attempt: " : " attempts: ")
-							+ stored.lastError(),
-					null);
-		}
-		else if (stored.status() == OperationStatus.FAILED && result.outcome() == SendResult.Outcome.RETRYABLE) {
-			logger.log(System.Logger.Level.DEBUG, () -> "Operation " + stored.id() + " attempt " + stored.attempt()
-					+ " failed (" + result.error() + "); next attempt at " + stored.nextAttemptAt());
-		}
-	}
-
-	private void notifyListeners(Operation operation, SendResult result, Duration latency, Operation stored) {
-		for (DeliveryListener listener : this.listeners) {
-			try {
-				listener.onAttempt(operation, result, latency, stored);
-			}
-			catch (RuntimeException ex) {
-				logger.log(System.Logger.Level.WARNING, "Delivery listener " + listener + " failed", ex);
-			}
-		}
-	}
-
-	private record Delivered(Operation operation, SendResult result, Duration latency, Runnable finish) {
 	}
 
 }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import io.offlinesync.store.IndexedOutboxStore;
 import io.offlinesync.store.InMemoryOutboxStore;
+import io.offlinesync.test.ControllableNetwork;
 import io.offlinesync.test.FakeTransport;
 import io.offlinesync.test.SettableClock;
 
@@ -66,6 +67,66 @@ class SyncEngineTests {
 
 	private Operation stored(Operation operation) {
 		return this.outbox.find(operation.id()).orElseThrow();
+	}
+
+	/**
+	 * During an outage the backlog shrinks: operations whose expiry passes expire without a send, are told to the
+	 * listeners, and the others are delivered once the link is back.
+	 */
+	@Test
+	void anOutageShrinksTheBacklogByExpiryAndTheRestIsDeliveredAfterIt() {
+		ControllableNetwork network = new ControllableNetwork(this.clock);
+		FakeTransport remote = new FakeTransport(this.clock);
+		SyncEngine engine = engine(this.outbox, remote, network.probe(), EngineConfig.defaults());
+		List<Operation> told = new CopyOnWriteArrayList<>();
+		engine.addDeliveryListener(new DeliveryListener() {
+			@Override
+			public void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored) {
+			}
+
+			@Override
+			public void onExpired(List<Operation> expired) {
+				told.addAll(expired);
+			}
+		});
+		network.goOffline();
+		List<Operation> brief = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			brief.add(this.outbox.enqueue(NewOperation.of("eta.notice", "/eta", "{}").withTimeToLive(Duration.ofMinutes(2))));
+		}
+		Operation lasting = this.outbox.enqueue("http.post", "/orders", "{}");
+		this.clock.advance(Duration.ofMinutes(3));
+		assertThat(engine.tick()).isZero();
+		remote.verifyNothingSent();
+		assertThat(told).extracting(Operation::id).containsExactlyInAnyOrderElementsOf(brief.stream().map(Operation::id).toList());
+		assertThat(brief).allSatisfy((operation) -> assertThat(stored(operation).status()).isEqualTo(OperationStatus.EXPIRED));
+		network.goOnline();
+		assertThat(engine.tick()).isOne();
+		remote.verifySentExactlyOnce(lasting);
+		assertThat(stored(lasting).status()).isEqualTo(OperationStatus.DONE);
+	}
+
+	/**
+	 * After an outage, the urgent operation enqueued last goes out in the first pass, before the 20,000 queued ahead
+	 * of it; and with one send at a time, first.
+	 */
+	@Test
+	void afterAnOutageTheHighestPriorityGoesFirst() {
+		ControllableNetwork network = new ControllableNetwork(this.clock);
+		FakeTransport remote = new FakeTransport(this.clock);
+		SyncEngine engine = engine(this.outbox, remote, network.probe(), EngineConfig.defaults());
+		network.goOffline();
+		List<NewOperation> readings = new ArrayList<>();
+		for (int i = 0; i < 20_000; i++) {
+			readings.add(NewOperation.of("telemetry", "/readings", "{}").withPriority(2));
+		}
+		this.outbox.enqueueAll(readings);
+		Operation alarm = this.outbox.enqueue(NewOperation.of("alarm", "/alarms", "{}").withPriority(9));
+		network.goOnline();
+		int sent = engine.tick();
+		assertThat(sent).isLessThan(20_001);
+		assertThat(stored(alarm).status()).isEqualTo(OperationStatus.DONE);
+		assertThat(remote.calls().get(0).operation().id()).isEqualTo(alarm.id());
 	}
 
 	@Test

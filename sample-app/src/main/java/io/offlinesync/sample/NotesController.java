@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -14,6 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.offlinesync.InvalidOperationException;
+import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.Outbox;
 
@@ -33,7 +35,13 @@ class NotesController {
 		this.json = json;
 	}
 
-	record NewNote(String text) {
+	/**
+	 * A note to write.
+	 * @param text what it says
+	 * @param urgent whether it goes before the notes queued ahead of it
+	 * @param expiresIn how long it is worth delivering, such as {@code 30s}; forever if absent
+	 */
+	record NewNote(String text, Boolean urgent, String expiresIn) {
 	}
 
 	@PostMapping
@@ -43,8 +51,15 @@ class NotesController {
 			throw new InvalidOperationException("A note needs a non-blank 'text'");
 		}
 		String payload = this.json.writeValueAsString(Map.of("text", note.text()));
-		Operation operation = this.outbox.enqueue("http.post", "/notes", payload);
-		return Map.of("operationId", operation.id(), "status", operation.status().name());
+		NewOperation operation = NewOperation.of("http.post", "/notes", payload);
+		if (Boolean.TRUE.equals(note.urgent())) {
+			operation = operation.withPriority(NewOperation.HIGHEST_PRIORITY);
+		}
+		if (note.expiresIn() != null) {
+			operation = operation.withTimeToLive(DurationStyle.detectAndParse(note.expiresIn()));
+		}
+		Operation stored = this.outbox.enqueue(operation);
+		return Map.of("operationId", stored.id(), "status", stored.status().name());
 	}
 
 	@GetMapping

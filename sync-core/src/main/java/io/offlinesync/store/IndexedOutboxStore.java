@@ -48,6 +48,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	/** Operations whose state could not be read back; guarded by the monitor. */
 	private final Map<String, QuarantinedOperation> quarantined = new LinkedHashMap<>();
 
+	private final OldestShare oldestShare = new OldestShare();
+
 	/** Claim tokens whose claimer is known to have ended; guarded by the monitor. See {@link #abandonClaimsInFlight}. */
 	private final Set<String> abandonedClaims = new HashSet<>();
 
@@ -171,7 +173,11 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requirePositive(limit);
 			List<Operation> claimed = new ArrayList<>();
 			List<Operation> whole = new ArrayList<>();
-			for (Operation candidate : this.index.dueCandidates(now, limit)) {
+			for (Operation candidate : this.index.dueCandidates(now, limit, this.oldestShare.oldestOf(limit))) {
+				if (Transitions.hasExpired(candidate, now)) {
+					// Never sent once expired; the next sweep expires it (expire).
+					continue;
+				}
 				// Read before it is claimed: one that cannot be read is set aside, and the others go on.
 				Operation readable = readable(candidate);
 				if (readable != null) {
@@ -181,6 +187,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 				}
 			}
 			long ticket = apply(claimed, List.of());
+			this.oldestShare.claimed(claimed.size());
 			return new Committed<>(whole, ticket);
 		});
 	}
@@ -323,6 +330,21 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			requireOpen();
 			List<String> ids = this.index.doneBefore(updatedBefore).stream().map(Operation::id).toList();
 			return new Committed<>(ids.size(), apply(List.of(), ids));
+		});
+	}
+
+	@Override
+	public List<Operation> expire(Instant now, int limit) {
+		return commit(() -> {
+			requireOpen();
+			requirePositive(limit);
+			List<Operation> expired = new ArrayList<>();
+			for (Operation operation : this.index.expiredBy(now, limit)) {
+				expired.add(Transitions.expire(operation, now));
+			}
+			long ticket = apply(expired, List.of());
+			return new Committed<>(expired.stream().map((operation) -> operation.toBuilder().payload("").build())
+				.toList(), ticket);
 		});
 	}
 

@@ -8,6 +8,8 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.OutboxStats;
@@ -25,11 +28,15 @@ import io.offlinesync.OutboxStats;
  * serialises access.
  *
  * <p>Claimable operations that may go next ("heads": no ordering key, or the oldest active operation of their key)
- * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, ordered by id, which is the
- * order they are claimed in. Operations without an ordering key that arrive in due-time and id order, as enqueued
- * ones do, are appended to {@code scheduledInOrder} instead of inserted into the tree: a new operation then costs one
- * tree node fewer, for the index and for the garbage collector that copies it. Being in id order too, they move to
- * {@code due} only as a claim needs them, however many have come due since the last claim.
+ * wait in {@code scheduled}, ordered by due time; once due they move to {@code due}, one set per priority ordered
+ * by id: claims take the highest priority first, oldest first within it. Operations without an ordering key that
+ * arrive in due-time and id order, as enqueued ones do, are appended to their priority's {@code scheduledInOrder}
+ * queue instead of inserted into the tree: a new operation then costs one tree node fewer, for the index and for
+ * the garbage collector that copies it. Being in id order too, they move to {@code due} only as a claim needs them,
+ * however many have come due since the last claim.
+ *
+ * <p>Claimable operations with an expiry are also kept by expiry time, so that expiring them costs nothing for the
+ * ones that have not expired.
  *
  * <p>The oldest active operation, which {@link #stats()} reports, is found by walking forward by id from the last one
  * found: each operation that left the active statuses since is passed over once (again only if an operator's retry
@@ -55,6 +62,13 @@ public final class OperationIndex {
 
 	private static final Comparator<Operation> BY_ID = Comparator.comparing(Operation::id);
 
+	private static final Comparator<Operation> BY_EXPIRY = (a, b) -> {
+		int byTime = a.expiresAt().compareTo(b.expiresAt());
+		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
+	};
+
+	private static final int PRIORITIES = NewOperation.HIGHEST_PRIORITY + 1;
+
 	// Not final: putAll builds them anew, from sorted runs.
 	private TreeMap<String, Operation> byId = new TreeMap<>();
 
@@ -76,18 +90,40 @@ public final class OperationIndex {
 	 * enough are stale to drop them all at once. An entry is current while the index holds that very instance
 	 * (every change makes a new one), whose status was then claimable.
 	 */
-	private final ArrayDeque<Operation> scheduledInOrder = new ArrayDeque<>();
+	private final ArrayDeque<Operation>[] scheduledInOrder = queuesByPriority();
 
 	/** How many entries of {@link #scheduledInOrder} went stale since it was last swept. */
 	private int staleInOrder;
 
-	private final TreeSet<String> due = new TreeSet<>();
+	/** The ids of due heads, by priority. */
+	private final TreeSet<String>[] due = setsByPriority();
+
+	/** Claimable operations with an expiry, by expiry. */
+	private TreeSet<Operation> expiring = new TreeSet<>(BY_EXPIRY);
 
 	private TreeSet<Operation> inFlight = new TreeSet<>(BY_UPDATED);
 
 	private TreeSet<Operation> done = new TreeSet<>(BY_UPDATED);
 
 	private final long[] counts = new long[OperationStatus.values().length];
+
+	@SuppressWarnings("unchecked")
+	private static ArrayDeque<Operation>[] queuesByPriority() {
+		ArrayDeque<Operation>[] queues = new ArrayDeque[PRIORITIES];
+		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
+			queues[priority] = new ArrayDeque<>();
+		}
+		return queues;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static TreeSet<String>[] setsByPriority() {
+		TreeSet<String>[] sets = new TreeSet[PRIORITIES];
+		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
+			sets[priority] = new TreeSet<>();
+		}
+		return sets;
+	}
 
 	/**
 	 * @param id an id
@@ -166,7 +202,8 @@ public final class OperationIndex {
 		List<Operation> inOrder = new ArrayList<>();
 		List<Operation> waiting = new ArrayList<>();
 		List<Operation> claimed = new ArrayList<>();
-		List<Operation> delivered = new ArrayList<>();
+		List<Operation> finished = new ArrayList<>();
+		List<Operation> withExpiry = new ArrayList<>();
 		for (Operation operation : inIdOrder) {
 			this.counts[operation.status().ordinal()]++;
 			switch (operation.status()) {
@@ -177,9 +214,12 @@ public final class OperationIndex {
 					else if (isHead(operation)) {
 						waiting.add(operation);
 					}
+					if (operation.expiresAt() != null) {
+						withExpiry.add(operation);
+					}
 				}
 				case IN_FLIGHT -> claimed.add(operation);
-				case DONE -> delivered.add(operation);
+				case DONE, EXPIRED -> finished.add(operation);
 				case PERMANENTLY_FAILED -> {
 				}
 			}
@@ -187,7 +227,7 @@ public final class OperationIndex {
 		inOrder.sort(BY_NEXT_ATTEMPT);
 		for (Operation operation : inOrder) {
 			if (fitsInOrder(operation)) {
-				this.scheduledInOrder.addLast(operation);
+				this.scheduledInOrder[operation.priority()].addLast(operation);
 			}
 			else {
 				waiting.add(operation);
@@ -195,7 +235,8 @@ public final class OperationIndex {
 		}
 		this.scheduled = sortedSet(waiting, BY_NEXT_ATTEMPT);
 		this.inFlight = sortedSet(claimed, BY_UPDATED);
-		this.done = sortedSet(delivered, BY_UPDATED);
+		this.done = sortedSet(finished, BY_UPDATED);
+		this.expiring = sortedSet(withExpiry, BY_EXPIRY);
 	}
 
 	private static boolean inAscendingIdOrder(List<Operation> operations) {
@@ -247,51 +288,121 @@ public final class OperationIndex {
 	}
 
 	/**
-	 * The operations a claim at {@code now} would take, oldest first, at most one per ordering key.
+	 * The operations a claim at {@code now} would take, at most one per ordering key: the highest priority first,
+	 * oldest first within a priority, except that {@code oldest} of them are the oldest due ones, whatever their
+	 * priority (so that a constant stream of urgent work cannot starve the rest).
 	 * @param now the current time
 	 * @param limit the most to return
+	 * @param oldest how many of them to take oldest first; at most {@code limit}
 	 * @return the operations, unchanged
 	 */
-	public List<Operation> dueCandidates(Instant now, int limit) {
-		List<String> comeDue = new ArrayList<>();
+	public List<Operation> dueCandidates(Instant now, int limit, int oldest) {
+		List<Operation> comeDue = new ArrayList<>();
 		while (!this.scheduled.isEmpty() && !this.scheduled.first().nextAttemptAt().isAfter(now)) {
-			comeDue.add(this.scheduled.pollFirst().id());
+			comeDue.add(this.scheduled.pollFirst());
 		}
-		if (this.due.isEmpty() && comeDue.size() > 1) {
-			// Many come due at once at the first claim after opening or after a pause: sorted once and the set built
-			// from them in linear time, instead of a tree insert each (350 to 570 ms for 500,000).
-			comeDue.sort(null);
-			this.due.addAll(new SortedRuns.Run<>(comeDue, null));
-		}
-		else {
-			this.due.addAll(comeDue);
-		}
-		// The first `limit` due operations of scheduledInOrder have smaller ids than any it holds after them, so no more
+		addDue(comeDue);
+		// The first `limit` due operations of each queue have smaller ids than any it holds after them, so no more
 		// need to move: after a long time without a claim, the others would hold up every writer while they move.
-		int moved = 0;
-		while (moved < limit && !this.scheduledInOrder.isEmpty()
-				&& !this.scheduledInOrder.peekFirst().nextAttemptAt().isAfter(now)) {
-			Operation operation = this.scheduledInOrder.pollFirst();
-			if (isCurrent(operation)) {
-				this.due.add(operation.id());
-				moved++;
-			}
-			else if (this.staleInOrder > 0) {
-				this.staleInOrder--;
+		for (int priority = NewOperation.HIGHEST_PRIORITY; priority >= NewOperation.LOWEST_PRIORITY; priority--) {
+			ArrayDeque<Operation> queue = this.scheduledInOrder[priority];
+			int moved = 0;
+			while (moved < limit && !queue.isEmpty() && !queue.peekFirst().nextAttemptAt().isAfter(now)) {
+				Operation operation = queue.pollFirst();
+				if (isCurrent(operation)) {
+					this.due[priority].add(operation.id());
+					moved++;
+				}
+				else if (this.staleInOrder > 0) {
+					this.staleInOrder--;
+				}
 			}
 		}
-		List<Operation> candidates = new ArrayList<>(Math.min(limit, this.due.size()));
-		for (String id : this.due) {
-			Operation operation = this.byId.get(id);
-			// A clock that went backwards can make a due operation not due again: it waits, in place.
-			if (!operation.nextAttemptAt().isAfter(now)) {
-				candidates.add(operation);
-				if (candidates.size() == limit) {
-					break;
+		List<Operation> candidates = new ArrayList<>(Math.min(limit, 1_024));
+		Set<String> takenOldest = new HashSet<>();
+		for (int i = 0; i < oldest && candidates.size() < limit; i++) {
+			Operation first = oldestDue(now, takenOldest);
+			if (first == null) {
+				break;
+			}
+			candidates.add(first);
+			takenOldest.add(first.id());
+		}
+		for (int priority = NewOperation.HIGHEST_PRIORITY; priority >= NewOperation.LOWEST_PRIORITY; priority--) {
+			Iterator<String> ids = this.due[priority].iterator();
+			while (candidates.size() < limit && ids.hasNext()) {
+				String id = ids.next();
+				Operation operation = this.byId.get(id);
+				// A clock that went backwards can make a due operation not due again: it waits, in place.
+				if (!operation.nextAttemptAt().isAfter(now) && !takenOldest.contains(id)) {
+					candidates.add(operation);
 				}
 			}
 		}
 		return candidates;
+	}
+
+	/** @return the due operation with the smallest id not taken yet, whatever its priority, or {@literal null} */
+	private Operation oldestDue(Instant now, Set<String> taken) {
+		Operation oldest = null;
+		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
+			for (String id : this.due[priority]) {
+				Operation operation = this.byId.get(id);
+				if (!operation.nextAttemptAt().isAfter(now) && !taken.contains(id)) {
+					if (oldest == null || id.compareTo(oldest.id()) < 0) {
+						oldest = operation;
+					}
+					break;
+				}
+			}
+		}
+		return oldest;
+	}
+
+	private void addDue(List<Operation> comeDue) {
+		if (comeDue.size() > 1) {
+			// Many come due at once at the first claim after opening or after a pause: sorted once and each set
+			// built from them in linear time when it is empty, instead of a tree insert each (350 to 570 ms for
+			// 500,000).
+			comeDue.sort(Comparator.comparingInt(Operation::priority).thenComparing(Operation::id));
+		}
+		int from = 0;
+		while (from < comeDue.size()) {
+			int priority = comeDue.get(from).priority();
+			int to = from;
+			List<String> ids = new ArrayList<>();
+			while (to < comeDue.size() && comeDue.get(to).priority() == priority) {
+				ids.add(comeDue.get(to++).id());
+			}
+			if (this.due[priority].isEmpty() && ids.size() > 1) {
+				this.due[priority].addAll(new SortedRuns.Run<>(ids, null));
+			}
+			else {
+				this.due[priority].addAll(ids);
+			}
+			from = to;
+		}
+	}
+
+	/**
+	 * @param now the current time
+	 * @param limit the most to return
+	 * @return claimable operations whose expiry is at or before {@code now}, soonest expired first
+	 */
+	public List<Operation> expiredBy(Instant now, int limit) {
+		List<Operation> expired = new ArrayList<>();
+		for (Operation operation : this.expiring) {
+			if (operation.expiresAt().isAfter(now) || expired.size() == limit) {
+				break;
+			}
+			expired.add(operation);
+		}
+		return expired;
+	}
+
+	/** @return the soonest expiry of a claimable operation, or {@literal null} if none has one */
+	public Instant nextExpiry() {
+		return this.expiring.isEmpty() ? null : this.expiring.first().expiresAt();
 	}
 
 	/**
@@ -304,7 +415,7 @@ public final class OperationIndex {
 
 	/**
 	 * @param updatedBefore the cutoff
-	 * @return done operations last updated at or before the cutoff
+	 * @return done and expired operations last updated at or before the cutoff
 	 */
 	public List<Operation> doneBefore(Instant updatedBefore) {
 		return upTo(this.done, updatedBefore);
@@ -419,9 +530,12 @@ public final class OperationIndex {
 				if (isHead(operation)) {
 					schedule(operation);
 				}
+				if (operation.expiresAt() != null) {
+					this.expiring.add(operation);
+				}
 			}
 			case IN_FLIGHT -> this.inFlight.add(operation);
-			case DONE -> this.done.add(operation);
+			case DONE, EXPIRED -> this.done.add(operation);
 			case PERMANENTLY_FAILED -> {
 			}
 		}
@@ -430,9 +544,14 @@ public final class OperationIndex {
 	private void removeFromStatusIndexes(Operation operation) {
 		this.counts[operation.status().ordinal()]--;
 		switch (operation.status()) {
-			case PENDING, FAILED -> unschedule(operation);
+			case PENDING, FAILED -> {
+				unschedule(operation);
+				if (operation.expiresAt() != null) {
+					this.expiring.remove(operation);
+				}
+			}
 			case IN_FLIGHT -> this.inFlight.remove(operation);
-			case DONE -> this.done.remove(operation);
+			case DONE, EXPIRED -> this.done.remove(operation);
 			case PERMANENTLY_FAILED -> {
 			}
 		}
@@ -443,16 +562,16 @@ public final class OperationIndex {
 			return;
 		}
 		if (operation.orderingKey() == null && fitsInOrder(operation)) {
-			this.scheduledInOrder.addLast(operation);
+			this.scheduledInOrder[operation.priority()].addLast(operation);
 		}
 		else {
 			this.scheduled.add(operation);
 		}
 	}
 
-	/** Whether an operation without an ordering key may go after every one in {@code scheduledInOrder}. */
+	/** Whether an operation without an ordering key may go after every one in its {@code scheduledInOrder}. */
 	private boolean fitsInOrder(Operation operation) {
-		Operation last = this.scheduledInOrder.peekLast();
+		Operation last = this.scheduledInOrder[operation.priority()].peekLast();
 		return last == null
 				|| (BY_NEXT_ATTEMPT.compare(last, operation) < 0 && last.id().compareTo(operation.id()) < 0);
 	}
@@ -463,14 +582,20 @@ public final class OperationIndex {
 
 	private void unschedule(Operation operation) {
 		boolean wasWaiting = this.scheduled.remove(operation);
-		boolean wasDue = this.due.remove(operation.id());
+		boolean wasDue = this.due[operation.priority()].remove(operation.id());
 		if (!wasWaiting && !wasDue && operation.orderingKey() == null) {
 			// Its entry in scheduledInOrder is stale now. Operations that change before they come due (claimed by
 			// id, cancelled) must not pile up there: once half the entries are stale, they all go, at a cost per
 			// entry that the changes which made them stale have paid for.
 			this.staleInOrder++;
-			if (this.staleInOrder > MIN_STALE_TO_SWEEP && this.staleInOrder > this.scheduledInOrder.size() / 2) {
-				this.scheduledInOrder.removeIf((entry) -> !isCurrent(entry));
+			int queued = 0;
+			for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
+				queued += this.scheduledInOrder[priority].size();
+			}
+			if (this.staleInOrder > MIN_STALE_TO_SWEEP && this.staleInOrder > queued / 2) {
+				for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
+					this.scheduledInOrder[priority].removeIf((entry) -> !isCurrent(entry));
+				}
 				this.staleInOrder = 0;
 			}
 		}

@@ -51,13 +51,15 @@ public interface OutboxStore extends AutoCloseable {
 	List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit);
 
 	/**
-	 * Claim up to {@code limit} operations that are due at {@code now}, oldest first. An operation with an ordering
-	 * key is only claimable while no earlier operation with the same key is active, so at most one per key is
-	 * returned. Each claimed operation is {@link OperationStatus#IN_FLIGHT} with a fresh claim token and one more
-	 * attempt.
+	 * Claim up to {@code limit} operations that are due at {@code now} and have not expired: the highest priority
+	 * first, oldest first within a priority, except that one claimed operation in {@value OldestShare#EVERY} is the
+	 * oldest due one whatever its priority ({@link OldestShare}). An operation with an ordering key is only
+	 * claimable while no earlier operation with the same key is active, so at most one per key is returned, and
+	 * never one ahead of an earlier one of its key. Each claimed operation is {@link OperationStatus#IN_FLIGHT} with
+	 * a fresh claim token and one more attempt.
 	 * @param now the current time
 	 * @param limit the most to claim; at least 1
-	 * @return the claimed operations, oldest first
+	 * @return the claimed operations: those taken oldest first, then the others by priority
 	 */
 	List<Operation> claimReady(Instant now, int limit);
 
@@ -214,11 +216,26 @@ public interface OutboxStore extends AutoCloseable {
 	}
 
 	/**
-	 * Remove delivered operations last updated at or before the cutoff.
+	 * Remove delivered and expired operations last updated at or before the cutoff.
 	 * @param updatedBefore the cutoff
 	 * @return how many were removed
 	 */
 	int purgeDone(Instant updatedBefore);
+
+	/**
+	 * Expire operations waiting to be claimed whose expiry has passed: each becomes
+	 * {@link OperationStatus#EXPIRED} and is never sent again. An operation in flight is left to finish its send.
+	 * The stores of this project find them through an index, without reading the others; a store without expiry
+	 * support (this default) never expires anything, and claims such operations like any other.
+	 * @param now the current time
+	 * @param limit the most to expire in one call; at least 1
+	 * @return the operations expired, as they are now but for their payloads, which are left out (empty): expired
+	 * operations are counted and logged, never sent
+	 * @since 0.1.0
+	 */
+	default List<Operation> expire(Instant now, int limit) {
+		return List.of();
+	}
 
 	/**
 	 * Count what is stored.

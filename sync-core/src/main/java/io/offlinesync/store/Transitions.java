@@ -33,6 +33,33 @@ public final class Transitions {
 	}
 
 	/**
+	 * Whether an operation's expiry has passed.
+	 * @param operation the operation
+	 * @param now the current time
+	 * @return whether it has an expiry at or before {@code now}
+	 */
+	public static boolean hasExpired(Operation operation, Instant now) {
+		return operation.expiresAt() != null && !operation.expiresAt().isAfter(now);
+	}
+
+	/**
+	 * Expire an operation that was not delivered in time: it is never sent again.
+	 * @param operation the current state
+	 * @param now the current time
+	 * @return the expired copy
+	 * @throws OperationStateException if it is not waiting to be claimed (a send under way finishes), or has not
+	 * expired
+	 */
+	public static Operation expire(Operation operation, Instant now) {
+		if (!operation.status().isClaimable() || !hasExpired(operation, now)) {
+			throw new OperationStateException("Operation '" + operation.id() + "' cannot expire: its status is "
+					+ operation.status() + " and it expires at " + operation.expiresAt() + " (now is " + now
+					+ "); only PENDING or FAILED operations whose expiry has passed can");
+		}
+		return operation.toBuilder().status(OperationStatus.EXPIRED).updatedAt(now).build();
+	}
+
+	/**
 	 * Claim an operation.
 	 * @param operation the current state
 	 * @param earlierWithSameKey the id of an earlier active operation with the same ordering key, or {@literal null}
@@ -49,6 +76,10 @@ public final class Transitions {
 		if (operation.nextAttemptAt().isAfter(now)) {
 			throw new OperationStateException("Operation '" + operation.id() + "' cannot be claimed: it is not due until "
 					+ operation.nextAttemptAt() + " (now is " + now + ")");
+		}
+		if (hasExpired(operation, now)) {
+			throw new OperationStateException("Operation '" + operation.id() + "' cannot be claimed: it expired at "
+					+ operation.expiresAt() + " (now is " + now + ")");
 		}
 		if (earlierWithSameKey != null) {
 			throw new OperationStateException("Operation '" + operation.id() + "' cannot be claimed: operation '"

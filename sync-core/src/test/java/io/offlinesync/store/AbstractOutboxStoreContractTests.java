@@ -2,17 +2,20 @@ package io.offlinesync.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.offlinesync.InvalidOperationException;
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationFilter;
@@ -437,6 +440,109 @@ public abstract class AbstractOutboxStoreContractTests {
 	private Operation park(NewOperation operation, String error) {
 		Operation enqueued = this.outbox.enqueue(operation);
 		return this.outbox.markFailed(this.outbox.claim(enqueued.id()), SendResult.permanent(error));
+	}
+
+	@Test
+	void priorityExpiryAndTraceContextSurviveAReopen() throws Exception {
+		Operation enqueued = this.outbox.enqueue(NewOperation.of("http.post", "/alarms", "{}")
+			.withPriority(NewOperation.HIGHEST_PRIORITY)
+			.withTimeToLive(Duration.ofMinutes(10))
+			.withTraceContext(Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")));
+		Operation plain = this.outbox.enqueue("http.post", "/notes", "{}");
+		reopenStore();
+		assertThat(stored(enqueued.id())).isEqualTo(enqueued);
+		assertThat(stored(enqueued.id()).priority()).isEqualTo(NewOperation.HIGHEST_PRIORITY);
+		assertThat(stored(enqueued.id()).expiresAt()).isEqualTo(this.clock.instant().plus(Duration.ofMinutes(10)));
+		assertThat(stored(enqueued.id()).traceContext()).containsOnlyKeys("traceparent");
+		assertThat(stored(plain.id()).priority()).isEqualTo(NewOperation.DEFAULT_PRIORITY);
+		assertThat(stored(plain.id()).expiresAt()).isNull();
+		assertThat(stored(plain.id()).traceContext()).isEmpty();
+	}
+
+	@Test
+	void higherPriorityIsClaimedFirstAndOldestFirstWithinAPriority() throws Exception {
+		Operation low = enqueueWithPriority(2);
+		Operation normal = enqueueWithPriority(NewOperation.DEFAULT_PRIORITY);
+		Operation high = enqueueWithPriority(9);
+		Operation secondNormal = enqueueWithPriority(NewOperation.DEFAULT_PRIORITY);
+		Operation secondHigh = enqueueWithPriority(9);
+		reopenStore();
+		assertThat(this.outbox.claimReady(3)).extracting(Operation::id)
+			.containsExactly(high.id(), secondHigh.id(), normal.id());
+		assertThat(this.outbox.claimReady(3)).extracting(Operation::id).containsExactly(secondNormal.id(), low.id());
+	}
+
+	private Operation enqueueWithPriority(int priority) {
+		Operation operation = this.outbox.enqueue(NewOperation.of("http.post", "/p" + priority, "{}").withPriority(priority));
+		this.clock.advance(Duration.ofMillis(1));
+		return operation;
+	}
+
+	@Test
+	void anOperationNeverOvertakesAnEarlierOneOfItsOrderingKeyWhateverItsPriority() {
+		Operation first = this.outbox.enqueue(NewOperation.of("http.post", "/a", "1").withOrderingKey("k").withPriority(1));
+		Operation urgent = this.outbox.enqueue(NewOperation.of("http.post", "/a", "2").withOrderingKey("k").withPriority(9));
+		assertThat(this.outbox.claimReady(5)).extracting(Operation::id).containsExactly(first.id());
+		this.outbox.markDone(this.outbox.find(first.id()).orElseThrow());
+		assertThat(this.outbox.claimReady(5)).extracting(Operation::id).containsExactly(urgent.id());
+	}
+
+	@Test
+	void oneClaimInTenTakesTheOldestDueOperationWhateverItsPriority() {
+		Operation old = enqueueWithPriority(NewOperation.LOWEST_PRIORITY);
+		for (int i = 0; i < 30; i++) {
+			enqueueWithPriority(NewOperation.HIGHEST_PRIORITY);
+		}
+		List<Operation> claimed = new ArrayList<>();
+		for (int i = 0; i < OldestShare.EVERY; i++) {
+			claimed.addAll(this.outbox.claimReady(1));
+		}
+		assertThat(claimed).hasSize(OldestShare.EVERY);
+		assertThat(claimed.subList(0, OldestShare.EVERY - 1))
+			.allSatisfy((operation) -> assertThat(operation.priority()).isEqualTo(NewOperation.HIGHEST_PRIORITY));
+		assertThat(claimed.get(OldestShare.EVERY - 1).id()).isEqualTo(old.id());
+	}
+
+	@Test
+	void anExpiredOperationIsNeverClaimedAndExpiresToAFinalStatus() throws Exception {
+		Operation brief = this.outbox.enqueue(NewOperation.of("http.post", "/eta", "{}").withTimeToLive(Duration.ofMinutes(2)));
+		Operation lasting = this.outbox.enqueue("http.post", "/notes", "{}");
+		this.clock.advance(Duration.ofMinutes(3));
+		assertThat(this.outbox.claimReady(5)).extracting(Operation::id).containsExactly(lasting.id());
+		assertThatExceptionOfType(OperationStateException.class).isThrownBy(() -> this.outbox.claim(brief.id()))
+			.withMessageContaining("expired at");
+		List<Operation> expired = this.outbox.expireDue(100);
+		assertThat(expired).extracting(Operation::id, Operation::status)
+			.containsExactly(Tuple.tuple(brief.id(), OperationStatus.EXPIRED));
+		assertThat(this.outbox.expireDue(100)).isEmpty();
+		reopenStore();
+		assertThat(stored(brief.id()).status()).isEqualTo(OperationStatus.EXPIRED);
+		assertThat(this.outbox.stats().count(OperationStatus.EXPIRED)).isOne();
+		assertThatExceptionOfType(OperationStateException.class).isThrownBy(() -> this.outbox.retry(brief.id()));
+		this.clock.advance(Duration.ofHours(2));
+		assertThat(this.outbox.purgeDone(Duration.ofHours(1))).isOne();
+		assertThat(this.outbox.find(brief.id())).isEmpty();
+	}
+
+	@Test
+	void aSendUnderWayWhenItsOperationExpiresFinishesAndAFailedOneExpiresBeforeItsRetry() {
+		Operation sending = this.outbox.enqueue(NewOperation.of("http.post", "/a", "1").withTimeToLive(Duration.ofMinutes(1)));
+		Operation failing = this.outbox.enqueue(NewOperation.of("http.post", "/b", "2").withTimeToLive(Duration.ofMinutes(1)));
+		Operation inFlight = this.outbox.claim(sending.id());
+		this.outbox.markFailed(this.outbox.claim(failing.id()), SendResult.retryable("503"));
+		this.clock.advance(Duration.ofMinutes(2));
+		assertThat(this.outbox.expireDue(100)).extracting(Operation::id).containsExactly(failing.id());
+		assertThat(this.outbox.markDone(inFlight).status()).isEqualTo(OperationStatus.DONE);
+	}
+
+	@Test
+	void anExpiryThatHasPassedIsRefusedAtEnqueue() {
+		assertThatExceptionOfType(InvalidOperationException.class)
+			.isThrownBy(() -> this.outbox.enqueue(NewOperation.of("http.post", "/a", "1")
+				.withExpiresAt(this.clock.instant().minusSeconds(1))))
+			.withMessageContaining("'expiresAt'")
+			.withMessageContaining("has passed");
+		assertThat(this.outbox.list(Set.of(), null, 10)).isEmpty();
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 
@@ -49,8 +51,8 @@ class OperationIndexTests {
 				// A new operation, now or (rarely) later; the clock now and then goes backwards.
 				clock += (random.nextInt(10) == 0) ? -random.nextInt(5) : random.nextInt(3);
 				long due = clock + ((random.nextInt(3) == 0) ? random.nextInt(30) : 0);
-				Operation operation = operation(id(nextId++), pick(random, null, null, null, "a", "b"),
-						OperationStatus.PENDING, due);
+				Operation operation = prioritized(operation(id(nextId++), pick(random, null, null, null, "a", "b"),
+						OperationStatus.PENDING, due));
 				index.put(operation);
 				model.put(operation.id(), operation);
 			}
@@ -58,8 +60,8 @@ class OperationIndexTests {
 				// Another state of a stored operation, as a claim, failure, completion or operator retry makes.
 				Operation current = model.get(id(random.nextInt(nextId)));
 				if (current != null) {
-					Operation changed = operation(current.id(), current.orderingKey(),
-							STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(10) - 2);
+					Operation changed = prioritized(operation(current.id(), current.orderingKey(),
+							STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(10) - 2));
 					index.put(changed);
 					model.put(changed.id(), changed);
 				}
@@ -78,12 +80,15 @@ class OperationIndexTests {
 			else {
 				Instant now = at(clock);
 				int limit = 1 + random.nextInt(20);
-				assertThat(ids(index.dueCandidates(now, limit))).as("step %d", step)
-					.isEqualTo(ids(expectedCandidates(model, now, limit)));
+				int oldest = Math.min(limit, random.nextInt(3));
+				assertThat(ids(index.dueCandidates(now, limit, oldest))).as("step %d", step)
+					.isEqualTo(ids(expectedCandidates(model, now, limit, oldest)));
+				assertThat(ids(index.expiredBy(now, limit))).as("step %d", step)
+					.isEqualTo(ids(expectedExpired(model, now, limit)));
 			}
 		}
-		assertThat(ids(index.dueCandidates(at(clock + 1_000), Integer.MAX_VALUE)))
-			.isEqualTo(ids(expectedCandidates(model, at(clock + 1_000), Integer.MAX_VALUE)));
+		assertThat(ids(index.dueCandidates(at(clock + 1_000), Integer.MAX_VALUE, 0)))
+			.isEqualTo(ids(expectedCandidates(model, at(clock + 1_000), Integer.MAX_VALUE, 0)));
 	}
 
 	/**
@@ -98,8 +103,8 @@ class OperationIndexTests {
 		List<Operation> operations = new ArrayList<>();
 		for (int i = 0; i < 3_000; i++) {
 			// Created in id order, so that the oldest undelivered one tells which is first.
-			operations.add(operation(id(i), pick(random, null, null, null, "a", "b", "c"),
-					STATUSES[random.nextInt(STATUSES.length)], random.nextInt(200))
+			operations.add(prioritized(operation(id(i), pick(random, null, null, null, "a", "b", "c"),
+					STATUSES[random.nextInt(STATUSES.length)], random.nextInt(200)))
 				.toBuilder()
 				.createdAt(at(i - 10_000))
 				.build());
@@ -119,8 +124,9 @@ class OperationIndexTests {
 			String id = id(random.nextInt(operations.size() + 100));
 			if (action < 6) {
 				Operation current = oneByOne.get(id);
-				Operation changed = operation(id, (current != null) ? current.orderingKey() : pick(random, null, "a"),
-						STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(20));
+				Operation changed = prioritized(operation(id,
+						(current != null) ? current.orderingKey() : pick(random, null, "a"),
+						STATUSES[random.nextInt(STATUSES.length)], clock + random.nextInt(20)));
 				oneByOne.put(changed);
 				atOnce.put(changed);
 			}
@@ -129,8 +135,9 @@ class OperationIndexTests {
 			}
 			else {
 				int limit = 1 + random.nextInt(30);
-				assertThat(ids(atOnce.dueCandidates(at(clock), limit))).as("step %d", step)
-					.isEqualTo(ids(oneByOne.dueCandidates(at(clock), limit)));
+				int oldest = Math.min(limit, random.nextInt(3));
+				assertThat(ids(atOnce.dueCandidates(at(clock), limit, oldest))).as("step %d", step)
+					.isEqualTo(ids(oneByOne.dueCandidates(at(clock), limit, oldest)));
 			}
 		}
 		assertSameView(atOnce, oneByOne, operations.size() + 100);
@@ -176,8 +183,8 @@ class OperationIndexTests {
 		assertThat(actual.inFlightClaimedBefore(at(100))).containsExactlyElementsOf(expected.inFlightClaimedBefore(at(100)));
 		assertThat(actual.doneBefore(at(100))).containsExactlyElementsOf(expected.doneBefore(at(100)));
 		for (long time : new long[] { 0, 50, 120, 5_000 }) {
-			assertThat(actual.dueCandidates(at(time), Integer.MAX_VALUE))
-				.containsExactlyElementsOf(expected.dueCandidates(at(time), Integer.MAX_VALUE));
+			assertThat(actual.dueCandidates(at(time), Integer.MAX_VALUE, 0))
+				.containsExactlyElementsOf(expected.dueCandidates(at(time), Integer.MAX_VALUE, 0));
 		}
 	}
 
@@ -189,9 +196,9 @@ class OperationIndexTests {
 		index.put(first);
 		index.put(second);
 		index.put(operation(id(1), null, OperationStatus.IN_FLIGHT, 0));
-		assertThat(ids(index.dueCandidates(at(0), 10))).containsExactly(id(2));
+		assertThat(ids(index.dueCandidates(at(0), 10, 0))).containsExactly(id(2));
 		index.put(operation(id(1), null, OperationStatus.FAILED, 5));
-		assertThat(ids(index.dueCandidates(at(5), 10))).containsExactly(id(1), id(2));
+		assertThat(ids(index.dueCandidates(at(5), 10, 0))).containsExactly(id(1), id(2));
 	}
 
 	@Test
@@ -202,7 +209,7 @@ class OperationIndexTests {
 		index.put(operation(id(2), "key", OperationStatus.PENDING, 10));
 		// An operator retries the first one: the second must wait for it again.
 		index.put(operation(id(1), "key", OperationStatus.PENDING, 0));
-		assertThat(ids(index.dueCandidates(at(10), 10))).containsExactly(id(1));
+		assertThat(ids(index.dueCandidates(at(10), 10, 0))).containsExactly(id(1));
 	}
 
 	/**
@@ -217,9 +224,9 @@ class OperationIndexTests {
 			operations.add(operation(id(i), null, OperationStatus.PENDING, i));
 		}
 		OperationIndex index = filled(operations, filledAtOnce);
-		assertThat(ids(index.dueCandidates(at(20_000), 10))).isEqualTo(ids(operations.subList(0, 10)));
+		assertThat(ids(index.dueCandidates(at(20_000), 10, 0))).isEqualTo(ids(operations.subList(0, 10)));
 		operations.subList(0, 10).forEach((taken) -> index.put(operation(taken.id(), null, OperationStatus.DONE, 0)));
-		assertThat(ids(index.dueCandidates(at(20_000), 10))).isEqualTo(ids(operations.subList(10, 20)));
+		assertThat(ids(index.dueCandidates(at(20_000), 10, 0))).isEqualTo(ids(operations.subList(10, 20)));
 		assertThat(claimEveryDue(index, at(20_000), 1_000)).isEqualTo(ids(operations.subList(10, 10_000)));
 	}
 
@@ -259,7 +266,7 @@ class OperationIndexTests {
 		}
 		OperationIndex index = filled(operations, true);
 		if (oneDueBefore) {
-			assertThat(ids(index.dueCandidates(at(100), 10))).containsExactly(id(1_000));
+			assertThat(ids(index.dueCandidates(at(100), 10, 0))).containsExactly(id(1_000));
 		}
 		assertThat(claimEveryDue(index, at(10_000), 7)).hasSize(operations.size()).isSorted();
 	}
@@ -272,7 +279,7 @@ class OperationIndexTests {
 	private static List<String> claimEveryDue(OperationIndex index, Instant now, int limit) {
 		List<String> claimed = new ArrayList<>();
 		List<Operation> taken;
-		for (long round = 0; round <= index.size() && !(taken = index.dueCandidates(now, limit)).isEmpty(); round++) {
+		for (long round = 0; round <= index.size() && !(taken = index.dueCandidates(now, limit, 0)).isEmpty(); round++) {
 			taken.forEach((operation) -> index.put(operation(operation.id(), null, OperationStatus.DONE, 0)));
 			claimed.addAll(ids(taken));
 		}
@@ -311,10 +318,10 @@ class OperationIndexTests {
 			System.gc();
 			return oldStates.stream().allMatch((state) -> state.get() == null);
 		});
-		assertThat(index.dueCandidates(at(200_000), 10)).isEmpty();
+		assertThat(index.dueCandidates(at(200_000), 10, 0)).isEmpty();
 	}
 
-	private static List<Operation> expectedCandidates(Map<String, Operation> model, Instant now, int limit) {
+	private static List<Operation> expectedCandidates(Map<String, Operation> model, Instant now, int limit, int oldest) {
 		// An operation with an ordering key may go only as the oldest active one of its key.
 		Map<String, String> oldestActiveByKey = new HashMap<>();
 		for (Operation operation : model.values()) {
@@ -322,11 +329,40 @@ class OperationIndexTests {
 				oldestActiveByKey.putIfAbsent(operation.orderingKey(), operation.id());
 			}
 		}
-		return model.values()
+		List<Operation> eligible = model.values()
 			.stream()
 			.filter((operation) -> operation.status().isClaimable() && !operation.nextAttemptAt().isAfter(now))
 			.filter((operation) -> operation.orderingKey() == null
 					|| operation.id().equals(oldestActiveByKey.get(operation.orderingKey())))
+			.toList();
+		// The oldest first, as many as asked; then the highest priority, oldest first within it.
+		List<Operation> expected = new ArrayList<>(eligible.subList(0, Math.min(oldest, eligible.size())));
+		eligible.stream()
+			.filter((operation) -> !expected.contains(operation))
+			.sorted(Comparator.comparingInt(Operation::priority).reversed().thenComparing(Operation::id))
+			.limit(Math.max(0, (long) limit - expected.size()))
+			.forEach(expected::add);
+		return expected;
+	}
+
+	/**
+	 * The operation with a priority, and for one in four an expiry, that its id decides, so that every state of it
+	 * has the same ones.
+	 */
+	private static Operation prioritized(Operation operation) {
+		int hash = operation.id().hashCode();
+		return operation.toBuilder()
+			.priority(NewOperation.LOWEST_PRIORITY + Math.floorMod(hash, NewOperation.HIGHEST_PRIORITY))
+			.expiresAt((Math.floorMod(hash, 4) == 0) ? at(Math.floorMod(hash * 31, 20_000)) : null)
+			.build();
+	}
+
+	private static List<Operation> expectedExpired(Map<String, Operation> model, Instant now, int limit) {
+		return model.values()
+			.stream()
+			.filter((operation) -> operation.status().isClaimable() && operation.expiresAt() != null
+					&& !operation.expiresAt().isAfter(now))
+			.sorted(Comparator.comparing(Operation::expiresAt).thenComparing(Operation::id))
 			.limit(limit)
 			.toList();
 	}

@@ -2,9 +2,10 @@ package io.offlinesync.autoconfigure;
 
 import java.time.Clock;
 
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.http.client.HttpClientSettings;
-import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -12,6 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -25,6 +28,7 @@ import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
 import io.offlinesync.SyncEngine;
 import io.offlinesync.SyncTransport;
+import io.offlinesync.TraceContextCapture;
 import io.offlinesync.store.InMemoryOutboxStore;
 import io.offlinesync.store.OutboxStore;
 import io.offlinesync.store.file.FileOutboxStore;
@@ -50,8 +54,9 @@ public final class SyncAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OutboxConfig syncOutboxConfig(SyncProperties properties, RetryPolicy retryPolicy,
-			ObjectProvider<OperationValidator> validators) {
-		return SyncSettings.outboxConfig(properties.getStore(), retryPolicy, validators.orderedStream().toList());
+			ObjectProvider<OperationValidator> validators, ObjectProvider<TraceContextCapture> traceContextCapture) {
+		return SyncSettings.outboxConfig(properties, retryPolicy, validators.orderedStream().toList(),
+				traceContextCapture.getIfAvailable(() -> TraceContextCapture.NONE));
 	}
 
 	@Bean
@@ -97,8 +102,11 @@ public final class SyncAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(SyncTransport.class)
 	SyncEngine syncEngine(Outbox outbox, SyncTransport transport, NetworkProbe probe, EngineConfig config,
-			ObjectProvider<DeliveryListener> listeners) {
-		SyncEngine engine = new SyncEngine(outbox, transport, probe, config);
+			ObjectProvider<DeliveryListener> listeners, ObjectProvider<ObservationRegistry> observations) {
+		ObservationRegistry registry = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
+		// Each attempt observed, continuing the trace its operation was enqueued in.
+		SyncTransport observed = registry.isNoop() ? transport : new ObservedSyncTransport(transport, registry);
+		SyncEngine engine = new SyncEngine(outbox, observed, probe, config);
 		listeners.orderedStream().forEach(engine::addDeliveryListener);
 		return engine;
 	}
@@ -142,7 +150,8 @@ public final class SyncAutoConfiguration {
 		SyncTransport syncTransport(SyncProperties properties, ObjectProvider<HttpOperationRules> rules,
 				ObjectProvider<WebClient.Builder> webClientBuilder,
 				ObjectProvider<ClientHttpConnectorBuilder<?>> connectorBuilder,
-				ObjectProvider<HttpClientSettings> clientSettings, ObjectProvider<Clock> clock) {
+				ObjectProvider<HttpClientSettings> clientSettings, ObjectProvider<Clock> clock,
+				ObjectProvider<ObservationRegistry> observations) {
 			SyncProperties.Transport transport = properties.getTransport();
 			// Without a base URL there are no rules, and making them says what is missing.
 			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder),
@@ -150,7 +159,8 @@ public final class SyncAutoConfiguration {
 					clientSettings.getIfAvailable(HttpClientSettings::defaults),
 					rules.getIfAvailable(() -> httpRules(transport)), transport.getHeaders(),
 					transport.effectiveConnectTimeout(), transport.getTimeout(),
-					transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL, syncClock(clock));
+					transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL, syncClock(clock),
+					observations.getIfAvailable(() -> ObservationRegistry.NOOP));
 		}
 
 	}
@@ -158,6 +168,23 @@ public final class SyncAutoConfiguration {
 	static HttpOperationRules httpRules(SyncProperties.Transport transport) {
 		return new HttpOperationRules(transport.getBaseUrl(), transport.getHeaders().keySet(),
 				transport.getOverridableHeaders());
+	}
+
+	/**
+	 * With Micrometer Tracing on the class path, an enqueue keeps the trace it is made in, as the tracer's
+	 * propagation fields, for its deliveries to continue. Looked up at each enqueue: no tracer, no fields.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.tracing.Tracer")
+	static class TraceContextCaptureConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TraceContextCapture syncTraceContextCapture(ObjectProvider<Tracer> tracer,
+				ObjectProvider<Propagator> propagator) {
+			return new TracerContextCapture(tracer, propagator);
+		}
+
 	}
 
 }

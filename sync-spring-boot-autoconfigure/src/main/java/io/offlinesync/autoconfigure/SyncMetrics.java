@@ -32,9 +32,9 @@ import io.offlinesync.SyncEngine;
  * the first scrape finds each series (at zero): {@code sync.operations} (gauge, tag {@code status}),
  * {@code sync.oldest.pending.age} (seconds), {@code sync.online} (1 or 0), {@code sync.outage.duration} (seconds),
  * {@code sync.paused} (1 or 0), {@code sync.store.failing} (1 or 0), {@code sync.quarantined},
- * {@code sync.enqueued} (counter),
- * {@code sync.deliveries} (counter, tag {@code outcome}), {@code sync.retries} (failed attempts that scheduled
- * another), {@code sync.parked} (operations parked) and {@code sync.send.latency} (timer, tag {@code outcome}).
+ * {@code sync.enqueued} (counter), {@code sync.deliveries} (counter, tag {@code outcome}), {@code sync.retries}
+ * (failed attempts that scheduled another), {@code sync.parked} (operations parked), {@code sync.expired}
+ * (operations expired) and {@code sync.send.latency} (timer, tag {@code outcome}).
  */
 class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
@@ -147,6 +147,14 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 		}
 	}
 
+	@Override
+	public void onExpired(List<Operation> expired) {
+		Meters meters = this.meters;
+		if (meters != null) {
+			meters.expired.increment(expired.size());
+		}
+	}
+
 	/** The meters every attempt updates, made once: a lookup in the registry per attempt would cost a map search. */
 	private static final class Meters {
 
@@ -157,6 +165,8 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 		private final Counter retries;
 
 		private final Counter parked;
+
+		private final Counter expired;
 
 		Meters(MeterRegistry registry) {
 			for (SendResult.Outcome outcome : SendResult.Outcome.values()) {
@@ -175,6 +185,9 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 				.register(registry);
 			this.parked = Counter.builder("sync.parked")
 				.description("Operations parked: failed for good or out of attempts")
+				.register(registry);
+			this.expired = Counter.builder("sync.expired")
+				.description("Operations that expired before they were delivered, never to be sent")
 				.register(registry);
 		}
 

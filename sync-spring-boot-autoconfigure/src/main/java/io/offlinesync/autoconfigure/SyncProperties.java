@@ -39,6 +39,12 @@ public class SyncProperties {
 
 	private final Endpoint endpoint = new Endpoint();
 
+	/**
+	 * What operations of each kind get when they do not say otherwise, by kind (for example
+	 * {@code sync.defaults[http.post].priority=7}).
+	 */
+	private final Map<String, KindDefaults> defaults = new LinkedHashMap<>();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -73,6 +79,45 @@ public class SyncProperties {
 
 	public Endpoint getEndpoint() {
 		return this.endpoint;
+	}
+
+	public Map<String, KindDefaults> getDefaults() {
+		return this.defaults;
+	}
+
+	/**
+	 * Defaults of the operations of one kind.
+	 */
+	public static class KindDefaults {
+
+		/**
+		 * Priority, from 1 (lowest) to 9 (highest); due operations of a higher priority are claimed first. 5 when
+		 * unset.
+		 */
+		private Integer priority;
+
+		/**
+		 * How long after enqueue an operation is no longer worth sending: not delivered by then, it expires and is
+		 * never sent. Never when unset.
+		 */
+		private Duration timeToLive;
+
+		public Integer getPriority() {
+			return this.priority;
+		}
+
+		public void setPriority(Integer priority) {
+			this.priority = priority;
+		}
+
+		public Duration getTimeToLive() {
+			return this.timeToLive;
+		}
+
+		public void setTimeToLive(Duration timeToLive) {
+			this.timeToLive = timeToLive;
+		}
+
 	}
 
 	/**

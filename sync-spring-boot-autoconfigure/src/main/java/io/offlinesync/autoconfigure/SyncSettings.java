@@ -2,6 +2,7 @@ package io.offlinesync.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -10,11 +11,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.offlinesync.EngineConfig;
+import io.offlinesync.KindDefaults;
 import io.offlinesync.NetworkChecks;
 import io.offlinesync.NetworkProbe;
+import io.offlinesync.NewOperation;
 import io.offlinesync.OperationValidator;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
+import io.offlinesync.TraceContextCapture;
 
 /**
  * Maps {@link SyncProperties} onto the core's settings in one place. The core validates; this class translates the
@@ -54,16 +58,35 @@ final class SyncSettings {
 			.build());
 	}
 
-	static OutboxConfig outboxConfig(SyncProperties.Store store, RetryPolicy retryPolicy,
-			List<OperationValidator> validators) {
-		long bytes = store.getMaxPayloadSize().toBytes();
+	static OutboxConfig outboxConfig(SyncProperties properties, RetryPolicy retryPolicy,
+			List<OperationValidator> validators, TraceContextCapture traceContextCapture) {
+		long bytes = properties.getStore().getMaxPayloadSize().toBytes();
+		Map<String, KindDefaults> kindDefaults = new LinkedHashMap<>();
+		properties.getDefaults().forEach((kind, defaults) -> kindDefaults.put(kind, kindDefaults(kind, defaults)));
 		return validated(() -> {
 			OutboxConfig.Builder config = OutboxConfig.builder()
 				.maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, bytes))
-				.retryPolicy(retryPolicy);
+				.retryPolicy(retryPolicy)
+				.traceContextCapture(traceContextCapture);
 			validators.forEach(config::validator);
+			kindDefaults.forEach(config::kindDefaults);
 			return config.build();
 		});
+	}
+
+	private static KindDefaults kindDefaults(String kind, SyncProperties.KindDefaults defaults) {
+		String prefix = "sync.defaults[" + kind + "].";
+		Integer priority = defaults.getPriority();
+		if (priority != null && (priority < NewOperation.LOWEST_PRIORITY || priority > NewOperation.HIGHEST_PRIORITY)) {
+			throw new InvalidSyncPropertyException(prefix + "priority", "'" + prefix + "priority' must be between "
+					+ NewOperation.LOWEST_PRIORITY + " and " + NewOperation.HIGHEST_PRIORITY + " but was " + priority);
+		}
+		Duration timeToLive = defaults.getTimeToLive();
+		if (timeToLive != null && (timeToLive.isNegative() || timeToLive.isZero())) {
+			throw new InvalidSyncPropertyException(prefix + "time-to-live",
+					"'" + prefix + "time-to-live' must be positive but was " + timeToLive);
+		}
+		return new KindDefaults(priority, timeToLive);
 	}
 
 	static NetworkProbe networkProbe(SyncProperties.Probe probe, Clock clock) {

@@ -25,7 +25,11 @@ import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.offlinesync.InvalidOperationException;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
@@ -61,6 +65,8 @@ final class WebClientSyncTransport implements SyncTransport {
 
 	private final boolean followRedirectsWithinBase;
 
+	private final ObservationRegistry observations;
+
 	private final Clock clock;
 
 	/**
@@ -76,8 +82,10 @@ final class WebClientSyncTransport implements SyncTransport {
 	 */
 	WebClientSyncTransport(WebClient.Builder builder, ClientHttpConnectorBuilder<?> connectors,
 			HttpClientSettings clientSettings, HttpOperationRules rules, Map<String, String> headers,
-			Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase, Clock clock) {
+			Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase, Clock clock,
+			ObservationRegistry observations) {
 		this.rules = Objects.requireNonNull(rules, "rules");
+		this.observations = observations;
 		requirePositive("sync.transport.timeout", timeout);
 		requirePositive("sync.transport.connect-timeout", connectTimeout);
 		if (connectTimeout.compareTo(timeout) >= 0) {
@@ -117,9 +125,15 @@ final class WebClientSyncTransport implements SyncTransport {
 		catch (InvalidOperationException ex) {
 			return CompletableFuture.completedFuture(SendResult.permanent(ex.getMessage()));
 		}
-		return exchange(method, uri, operation, 0).timeout(this.timeout)
-			.onErrorResume((failure) -> Mono.just(failed(failure)))
-			.toFuture();
+		Mono<SendResult> result = exchange(method, uri, operation, 0).timeout(this.timeout)
+			.onErrorResume((failure) -> Mono.just(failed(failure)));
+		// WebClient takes the parent of its own observation from the Reactor context: the delivery's, so that the
+		// request continues the trace the operation was enqueued in, and carries it on in its headers.
+		Observation delivery = this.observations.getCurrentObservation();
+		if (delivery != null) {
+			result = result.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery));
+		}
+		return result.toFuture();
 	}
 
 	private Mono<SendResult> exchange(HttpMethod method, URI uri, Operation operation, int redirects) {

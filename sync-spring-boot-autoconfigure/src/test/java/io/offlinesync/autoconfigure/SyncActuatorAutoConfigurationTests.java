@@ -191,6 +191,8 @@ class SyncActuatorAutoConfigurationTests {
 			}
 			assertThat(registry.get("sync.retries").counter().count()).isZero();
 			assertThat(registry.get("sync.parked").counter().count()).isZero();
+			assertThat(registry.get("sync.expired").counter().count()).isZero();
+			assertThat(registry.get("sync.quarantined").gauge().value()).isZero();
 			assertThat(registry.get("sync.paused").gauge().value()).isZero();
 			assertThat(registry.get("sync.store.failing").gauge().value()).isZero();
 			assertThat(registry.get("sync.outage.duration").gauge().value()).isZero();
@@ -322,6 +324,27 @@ class SyncActuatorAutoConfigurationTests {
 			});
 		this.runner.run((context) -> assertThat(context.getBean(MeterRegistry.class).find("sync.store.file.records")
 			.gauge()).as("a memory store has none").isNull());
+	}
+
+	@Test
+	void expiredOperationsAreCountedShownInHealthAndListedByTheEndpoint() {
+		this.runner.withPropertyValues("sync.defaults[eta.notice].time-to-live=1ms").run((context) -> {
+			Outbox outbox = context.getBean(Outbox.class);
+			for (int i = 0; i < 3; i++) {
+				outbox.enqueue(NewOperation.of("eta.notice", "/later", "{}"));
+			}
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> registry.get("sync.expired").counter().count() == 3);
+			@SuppressWarnings("unchecked")
+			Map<String, Long> counts = (Map<String, Long>) context.getBean("syncHealthIndicator", HealthIndicator.class)
+				.health(true)
+				.getDetails()
+				.get("counts");
+			assertThat(counts).containsEntry("expired", 3L);
+			assertThat(registry.get("sync.operations").tag("status", "expired").gauge().value()).isEqualTo(3.0);
+			assertThat((List<?>) context.getBean(SyncEndpoint.class).operations("expired", null, null).get("operations"))
+				.hasSize(3);
+		});
 	}
 
 	@Test

@@ -18,8 +18,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import io.offlinesync.EngineConfig;
 import io.offlinesync.InvalidOperationException;
-import io.offlinesync.NewOperation;
 import io.offlinesync.NetworkProbe;
+import io.offlinesync.NewOperation;
+import io.offlinesync.Operation;
 import io.offlinesync.Outbox;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
@@ -44,6 +45,41 @@ class SyncAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
 			.withPropertyValues("sync.store.file.directory=" + this.directory,
 					"sync.transport.base-url=http://127.0.0.1:9/api");
+	}
+
+	@Test
+	void kindDefaultsGiveOperationsTheirPriorityAndTimeToLive() {
+		runner().withPropertyValues("sync.engine.auto-startup=false", "sync.defaults[http.put].priority=9",
+				"sync.defaults[http.delete].time-to-live=2m")
+			.run((context) -> {
+				Outbox outbox = context.getBean(Outbox.class);
+				Operation alarm = outbox.enqueue("http.put", "/alarms/1", "{}");
+				Operation eta = outbox.enqueue("http.delete", "/eta/1", "");
+				Operation other = outbox.enqueue("http.post", "/notes", "{}");
+				assertThat(alarm.priority()).isEqualTo(9);
+				assertThat(alarm.expiresAt()).isNull();
+				assertThat(eta.priority()).isEqualTo(NewOperation.DEFAULT_PRIORITY);
+				assertThat(eta.expiresAt()).isEqualTo(eta.createdAt().plus(Duration.ofMinutes(2)));
+				assertThat(other.priority()).isEqualTo(NewOperation.DEFAULT_PRIORITY);
+				// What an operation says wins over its kind's default.
+				assertThat(outbox.enqueue(NewOperation.of("http.put", "/alarms/2", "{}").withPriority(3)).priority())
+					.isEqualTo(3);
+			});
+	}
+
+	@Test
+	void aKindDefaultOutOfRangeFailsStartupNamingTheProperty() {
+		runner().withPropertyValues("sync.defaults[alarm].priority=12").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidSyncPropertyException.class)
+				.hasMessageContaining("'sync.defaults[alarm].priority' must be between 1 and 9 but was 12");
+		});
+		runner().withPropertyValues("sync.defaults[eta].time-to-live=0s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("'sync.defaults[eta].time-to-live' must be positive but was PT0S");
+		});
 	}
 
 	@Test

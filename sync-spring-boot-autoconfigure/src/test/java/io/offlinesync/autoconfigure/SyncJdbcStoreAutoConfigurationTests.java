@@ -179,7 +179,7 @@ class SyncJdbcStoreAutoConfigurationTests {
 				Operation enqueued = context.getBean(Outbox.class).enqueue("http.post", "/notes", "migrated");
 				assertThat(context.getBean(org.flywaydb.core.Flyway.class).info().applied())
 					.extracting((migration) -> migration.getVersion().getVersion())
-					.containsExactly("0.1");
+					.containsExactly("0.1", "0.2");
 				assertThat(context.getBean(OutboxStore.class).find(enqueued.id())).contains(enqueued);
 			});
 	}

@@ -1,10 +1,17 @@
 package io.offlinesync.autoconfigure;
 
+import java.time.Duration;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import io.offlinesync.EngineConfig;
+import io.offlinesync.NetworkProbe;
 import io.offlinesync.OutboxConfig;
 import io.offlinesync.RetryPolicy;
+import io.offlinesync.TraceContextCapture;
+import io.offlinesync.store.file.FileOutboxStore;
+import io.offlinesync.store.jdbc.JdbcOutboxStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,33 +33,33 @@ class SyncPropertiesTests {
 
 	@Test
 	void storeDefaultsAreTheCoreDefaults() {
-		OutboxConfig mapped = SyncSettings.outboxConfig(this.properties.getStore(), RetryPolicy.defaults(),
-				java.util.List.of());
+		OutboxConfig mapped = SyncSettings.outboxConfig(this.properties, RetryPolicy.defaults(), List.of(),
+				TraceContextCapture.NONE);
 		assertThat(mapped.maxPayloadBytes()).isEqualTo(OutboxConfig.defaults().maxPayloadBytes());
 		assertThat(this.properties.getStore().getType()).isEqualTo(SyncProperties.StoreType.FILE);
 		assertThat(this.properties.getStore().getFile().isFsync()).isTrue();
 		assertThat(this.properties.getStore().getFile().getDamagedCopiesToKeep())
-			.isEqualTo(io.offlinesync.store.file.FileOutboxStore.DEFAULT_DAMAGED_COPIES_TO_KEEP);
+			.isEqualTo(FileOutboxStore.DEFAULT_DAMAGED_COPIES_TO_KEEP);
 		assertThat(this.properties.getStore().getJdbc().getTableName())
-			.isEqualTo(io.offlinesync.store.jdbc.JdbcOutboxStore.DEFAULT_TABLE_NAME);
+			.isEqualTo(JdbcOutboxStore.DEFAULT_TABLE_NAME);
 	}
 
 	@Test
 	void probeDefaultsAreTheCoreDefaults() {
 		SyncProperties.Probe probe = this.properties.getProbe();
 		assertThat(probe.getMode()).isEqualTo(SyncProperties.ProbeMode.ALWAYS);
-		assertThat(probe.getRecheckInitialDelay()).isEqualTo(io.offlinesync.NetworkProbe.DEFAULT_RECHECK_INITIAL_DELAY);
-		assertThat(probe.getRecheckMaxDelay()).isEqualTo(io.offlinesync.NetworkProbe.DEFAULT_RECHECK_MAX_DELAY);
+		assertThat(probe.getRecheckInitialDelay()).isEqualTo(NetworkProbe.DEFAULT_RECHECK_INITIAL_DELAY);
+		assertThat(probe.getRecheckMaxDelay()).isEqualTo(NetworkProbe.DEFAULT_RECHECK_MAX_DELAY);
 	}
 
 	@Test
 	void theConnectTimeoutDefaultsToHalfTheTimeout() {
 		SyncProperties.Transport transport = this.properties.getTransport();
-		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
-		transport.setTimeout(java.time.Duration.ofSeconds(2));
-		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofSeconds(1));
-		transport.setConnectTimeout(java.time.Duration.ofMillis(1500));
-		assertThat(transport.effectiveConnectTimeout()).isEqualTo(java.time.Duration.ofMillis(1500));
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(Duration.ofMillis(2500));
+		transport.setTimeout(Duration.ofSeconds(2));
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(Duration.ofSeconds(1));
+		transport.setConnectTimeout(Duration.ofMillis(1500));
+		assertThat(transport.effectiveConnectTimeout()).isEqualTo(Duration.ofMillis(1500));
 	}
 
 	@Test
@@ -61,18 +68,18 @@ class SyncPropertiesTests {
 		SyncProperties.Engine engine = this.properties.getEngine();
 		engine.setConcurrency(3);
 		engine.setBatchLimit(7);
-		engine.setTickInterval(java.time.Duration.ofMillis(11));
-		engine.setOfflineInterval(java.time.Duration.ofMillis(13));
-		engine.setInFlightTimeout(java.time.Duration.ofSeconds(17));
-		engine.setSendTimeout(java.time.Duration.ofSeconds(5));
-		engine.setDoneRetention(java.time.Duration.ofHours(19));
+		engine.setTickInterval(Duration.ofMillis(11));
+		engine.setOfflineInterval(Duration.ofMillis(13));
+		engine.setInFlightTimeout(Duration.ofSeconds(17));
+		engine.setSendTimeout(Duration.ofSeconds(5));
+		engine.setDoneRetention(Duration.ofHours(19));
 		assertThat(SyncSettings.engineConfig(engine)).hasToString("EngineConfig[concurrency=3, batchLimit=7, "
 				+ "idleSleep=PT0.011S, offlineSleep=PT0.013S, inFlightTimeout=PT17S, sendTimeout=PT5S, "
 				+ "doneRetention=PT19H]");
 		SyncProperties.Retry retry = this.properties.getRetry();
 		retry.setMaxAttempts(3);
-		retry.setInitialDelay(java.time.Duration.ofMillis(100));
-		retry.setMaxDelay(java.time.Duration.ofSeconds(3));
+		retry.setInitialDelay(Duration.ofMillis(100));
+		retry.setMaxDelay(Duration.ofSeconds(3));
 		retry.setMultiplier(1.5);
 		retry.setJitterRatio(0.1);
 		assertThat(SyncSettings.retryPolicy(retry)).hasToString("RetryPolicy[maxAttempts=3, initialDelay=PT0.1S, "

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +71,8 @@ class WebClientSyncTransportTests {
 		Map<String, String> headers = Map.of("Authorization", "Bearer t0ken");
 		return new WebClientSyncTransport(builder, ClientHttpConnectorBuilder.detect(),
 				HttpClientSettings.defaults(), new HttpOperationRules(base, headers.keySet(), Set.of()), headers,
-				connectTimeout, timeout, followRedirectsWithinBase, Clock.fixed(NOW, ZoneOffset.UTC));
+				connectTimeout, timeout, followRedirectsWithinBase, Clock.fixed(NOW, ZoneOffset.UTC),
+				ObservationRegistry.NOOP);
 	}
 
 	private WebClientSyncTransport transport() {

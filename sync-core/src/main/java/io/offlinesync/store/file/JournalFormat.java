@@ -129,24 +129,39 @@ final class JournalFormat {
 		out.ascii(",\"target\":").string(operation.target());
 		out.ascii(",\"payload\":").string(operation.payload());
 		if (!operation.headers().isEmpty()) {
-			out.ascii(",\"headers\":{");
-			boolean first = true;
-			for (Map.Entry<String, String> header : operation.headers().entrySet()) {
-				if (!first) {
-					out.character(',');
-				}
-				first = false;
-				out.string(header.getKey()).character(':').string(header.getValue());
-			}
-			out.character('}');
+			out.ascii(",\"headers\":");
+			object(operation.headers(), out);
 		}
 		if (!operation.idempotencyKey().equals(operation.id())) {
 			out.ascii(",\"idempotencyKey\":").string(operation.idempotencyKey());
 		}
 		optional(out, ",\"orderingKey\":", operation.orderingKey());
+		if (operation.priority() != NewOperation.DEFAULT_PRIORITY) {
+			out.ascii(",\"priority\":").number(operation.priority());
+		}
+		if (operation.expiresAt() != null) {
+			out.ascii(",\"expiresAt\":\"").instant(operation.expiresAt()).character('"');
+		}
+		if (!operation.traceContext().isEmpty()) {
+			out.ascii(",\"trace\":");
+			object(operation.traceContext(), out);
+		}
 		changing(operation, out);
 		out.ascii(",\"createdAt\":\"").instant(operation.createdAt()).ascii("\"}}");
 		out.endLine(start);
+	}
+
+	private static void object(Map<String, String> fields, RecordBuffer out) {
+		out.character('{');
+		boolean first = true;
+		for (Map.Entry<String, String> field : fields.entrySet()) {
+			if (!first) {
+				out.character(',');
+			}
+			first = false;
+			out.string(field.getKey()).character(':').string(field.getValue());
+		}
+		out.character('}');
 	}
 
 	/** Append a {@code state} record: what a transition changed, without the payload. */
@@ -363,7 +378,10 @@ final class JournalFormat {
 						// Left unread, the string is passed over without being decoded.
 						op.payload((this.payloadStandIn != null) ? this.payloadStandIn : this.parser.getString());
 					}
-					case "headers" -> op.headers(headers(value));
+					case "headers" -> op.headers(stringMap(value));
+					case "trace" -> op.traceContext(stringMap(value));
+					case "priority" -> op.priority(number(value));
+					case "expiresAt" -> op.expiresAt(instant(value));
 					case "idempotencyKey" -> op.idempotencyKey(optionalText(value));
 					case "orderingKey" -> op.orderingKey(optionalText(value));
 					case "lastError" -> op.lastError(optionalText(value));
@@ -376,7 +394,7 @@ final class JournalFormat {
 			}
 		}
 
-		private Map<String, String> headers(JsonToken value) {
+		private Map<String, String> stringMap(JsonToken value) {
 			expect(value, JsonToken.START_OBJECT);
 			Map<String, String> headers = new LinkedHashMap<>();
 			String name;

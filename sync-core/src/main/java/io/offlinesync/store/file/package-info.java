@@ -20,14 +20,16 @@
  * padding     = *( LF / %x00 )                ; preallocated room ahead of the records
  *
  * put         = {"type":"put","op":{"id", "status", "attempt", "kind", "target", "payload",
- *                 ["headers": {name: value, ...}], ["idempotencyKey"], ["orderingKey"],
- *                 ["lastError"], ["claimToken"], "nextAttemptAt", "updatedAt", "createdAt"}}
+ *                 ["headers": {name: value, ...}], ["idempotencyKey"], ["orderingKey"], ["priority"],
+ *                 ["expiresAt"], ["trace": {field: value, ...}], ["lastError"], ["claimToken"],
+ *                 "nextAttemptAt", "updatedAt", "createdAt"}}
  * state       = {"type":"state","id", "status", "attempt", ["lastError"], ["claimToken"],
  *                 "nextAttemptAt", "updatedAt"}
  * del         = {"type":"del","id"}
  * </pre>
- * <p>Fields are JSON strings but {@code attempt} (a number); instants are ISO-8601 in UTC as
- * {@link java.time.Instant#toString()} writes them; an absent optional field is {@code null}, an absent
+ * <p>Fields are JSON strings but {@code attempt} and {@code priority} (numbers; an absent priority is 5);
+ * {@code trace} holds the propagation fields of the trace the operation was enqueued in; instants are ISO-8601 in
+ * UTC as {@link java.time.Instant#toString()} writes them; an absent optional field is {@code null}, an absent
  * {@code idempotencyKey} the operation's id. Readers take fields in any order and skip fields they do not know.
  *
  * <h2>Reading it</h2> Records apply in order: a {@code put} sets an operation's whole state (an enqueue writes one),

@@ -6,14 +6,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -30,6 +28,7 @@ import io.offlinesync.OperationNotFoundException;
 import io.offlinesync.OperationStatus;
 import io.offlinesync.OutboxStats;
 import io.offlinesync.StoreException;
+import io.offlinesync.store.OldestShare;
 import io.offlinesync.store.OutboxStore;
 import io.offlinesync.store.Transitions;
 
@@ -72,7 +71,14 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 	private final OutboxSql sql;
 
+	private final OldestShare oldestShare = new OldestShare();
+
 	private volatile boolean closed;
+
+	/** The order claims return operations in: the highest priority first, oldest first within it. */
+	private static final Comparator<Operation> CLAIM_ORDER = Comparator.comparingInt(Operation::priority)
+		.reversed()
+		.thenComparing(Operation::id);
 
 	private JdbcOutboxStore(Builder builder, JdbcDialect dialect) {
 		this.transactions = builder.transactions;
@@ -178,24 +184,36 @@ public final class JdbcOutboxStore implements OutboxStore {
 	public List<Operation> claimReady(Instant now, int limit) {
 		requirePositive(limit);
 		Instant at = OperationRows.micros(now);
+		// One claim in ten takes the oldest due operations instead: one statement either way.
+		boolean oldestFirst = this.oldestShare.nextClaimTakesOldest();
+		List<Operation> claimed = claimBy(oldestFirst, at, limit);
+		return claimed;
+	}
+
+	/** One claim statement (or transaction): by priority, or oldest first. */
+	private List<Operation> claimBy(boolean oldestFirst, Instant at, int limit) {
 		if (this.dialect.updateReturning()) {
 			List<Operation> claimed = execute("claim operations", true, (connection) -> {
-				try (PreparedStatement claim = connection.prepareStatement(this.sql.claimReturning)) {
+				String statement = oldestFirst ? this.sql.claimOldestReturning : this.sql.claimReturning;
+				try (PreparedStatement claim = connection.prepareStatement(statement)) {
 					claim.setString(1, this.owner);
 					claim.setObject(2, OperationRows.timestamp(at));
 					claim.setObject(3, OperationRows.timestamp(at));
-					claim.setInt(4, limit);
+					claim.setObject(4, OperationRows.timestamp(at));
+					claim.setInt(5, limit);
 					return OperationRows.readAll(claim);
 				}
 			});
-			claimed.sort(Comparator.comparing(Operation::id));
+			claimed.sort(oldestFirst ? Comparator.comparing(Operation::id) : CLAIM_ORDER);
 			return claimed;
 		}
 		return execute("claim operations", (connection) -> {
 			List<Operation> candidates;
-			try (PreparedStatement select = connection.prepareStatement(this.sql.claim)) {
+			String statement = oldestFirst ? this.sql.claimOldest : this.sql.claim;
+			try (PreparedStatement select = connection.prepareStatement(statement)) {
 				select.setObject(1, OperationRows.timestamp(at));
-				select.setInt(2, limit);
+				select.setObject(2, OperationRows.timestamp(at));
+				select.setInt(3, limit);
 				candidates = OperationRows.readAll(select);
 			}
 			List<Operation> claimed = new ArrayList<>(candidates.size());
@@ -204,6 +222,26 @@ public final class JdbcOutboxStore implements OutboxStore {
 			}
 			OperationRows.update(connection, this.sql, this.owner, claimed);
 			return claimed;
+		});
+	}
+
+	@Override
+	public List<Operation> expire(Instant now, int limit) {
+		requirePositive(limit);
+		Instant at = OperationRows.micros(now);
+		return execute("expire operations", (connection) -> {
+			List<Operation> candidates;
+			try (PreparedStatement select = connection.prepareStatement(this.sql.expired)) {
+				select.setObject(1, OperationRows.timestamp(at));
+				select.setInt(2, limit);
+				candidates = OperationRows.readAll(select);
+			}
+			List<Operation> expired = new ArrayList<>(candidates.size());
+			for (Operation candidate : candidates) {
+				expired.add(Transitions.expire(candidate, at));
+			}
+			OperationRows.update(connection, this.sql, this.owner, expired);
+			return expired.stream().map((operation) -> operation.toBuilder().payload("").build()).toList();
 		});
 	}
 
@@ -342,42 +380,18 @@ public final class JdbcOutboxStore implements OutboxStore {
 	/** One statement: the rows the filter selects, made pending again. */
 	@Override
 	public int retryMatching(OperationFilter filter, Instant now) {
-		Instant at = OperationRows.micros(now);
-		OutboxSql.Selection selected = this.sql.select(filter);
-		return execute("retry operations", (connection) -> {
-			try (PreparedStatement update = connection.prepareStatement(this.sql.retry(selected))) {
-				update.setObject(1, OperationRows.timestamp(at));
-				update.setObject(2, OperationRows.timestamp(at));
-				selected.bind(update, 3);
-				return update.executeUpdate();
-			}
-		});
+		return execute("retry operations", (connection) -> this.sql.retry(connection, filter, now));
 	}
 
 	/** One statement: the rows the filter selects, deleted unless in flight. */
 	@Override
 	public int discardMatching(OperationFilter filter) {
-		OutboxSql.Selection selected = this.sql.select(filter);
-		return execute("discard operations", (connection) -> {
-			try (PreparedStatement delete = connection.prepareStatement(this.sql.discard(selected))) {
-				selected.bind(delete, 1);
-				return delete.executeUpdate();
-			}
-		});
+		return execute("discard operations", (connection) -> this.sql.discard(connection, filter));
 	}
 
 	@Override
 	public int countMatching(OperationFilter filter) {
-		OutboxSql.Selection selected = this.sql.select(filter);
-		return execute("count operations", (connection) -> {
-			try (PreparedStatement count = connection.prepareStatement(this.sql.count(selected))) {
-				selected.bind(count, 1);
-				try (ResultSet rows = count.executeQuery()) {
-					rows.next();
-					return rows.getInt(1);
-				}
-			}
-		});
+		return execute("count operations", (connection) -> this.sql.count(connection, filter));
 	}
 
 	/**
@@ -389,39 +403,20 @@ public final class JdbcOutboxStore implements OutboxStore {
 		Instant before = OperationRows.micros(updatedBefore);
 		int purged = 0;
 		int batch;
-		do {
-			batch = execute("purge done operations", (connection) -> {
-				try (PreparedStatement delete = connection.prepareStatement(this.sql.purge)) {
-					delete.setObject(1, OperationRows.timestamp(before));
-					delete.setInt(2, this.purgeBatchSize);
-					return delete.executeUpdate();
-				}
-			});
-			purged += batch;
+		for (OperationStatus status : List.of(OperationStatus.DONE, OperationStatus.EXPIRED)) {
+			do {
+				batch = execute("purge " + status.name().toLowerCase(Locale.ROOT) + " operations",
+						(connection) -> this.sql.purge(connection, status, before, this.purgeBatchSize));
+				purged += batch;
+			}
+			while (batch == this.purgeBatchSize);
 		}
-		while (batch == this.purgeBatchSize);
 		return purged;
 	}
 
 	@Override
 	public OutboxStats stats() {
-		return execute("count operations", (connection) -> {
-			Map<OperationStatus, Long> counts = new EnumMap<>(OperationStatus.class);
-			Instant oldest = null;
-			try (Statement statement = connection.createStatement()) {
-				try (ResultSet rows = statement.executeQuery(this.sql.count)) {
-					while (rows.next()) {
-						counts.put(OperationStatus.valueOf(rows.getString(1)), rows.getLong(2));
-					}
-				}
-				try (ResultSet rows = statement.executeQuery(this.sql.oldestActive)) {
-					if (rows.next()) {
-						oldest = OperationRows.instant(rows, 1);
-					}
-				}
-			}
-			return new OutboxStats(counts, oldest);
-		});
+		return execute("count operations", this.sql::stats);
 	}
 
 	@Override

@@ -27,16 +27,16 @@ import io.offlinesync.StoreSchemaException;
 final class JdbcSchema {
 
 	/** The migrations in the order they apply; each file is in every dialect's folder. */
-	static final List<String> MIGRATIONS = List.of("V0_1__offline_sync_outbox.sql");
+	static final List<String> MIGRATIONS = List.of("V0_1__offline_sync_outbox.sql", "V0_2__priority_expiry_trace.sql");
 
 	static final String LIQUIBASE_CHANGELOG = "db/offline-sync/liquibase/changelog.xml";
 
 	/** The columns the store reads and writes. */
 	static final List<String> COLUMNS = List.of("id", "kind", "target", "payload", "headers", "idempotency_key",
 			"ordering_key", "status", "attempt", "last_error", "claim_token", "claimed_by", "next_attempt_at",
-			"created_at", "updated_at");
+			"created_at", "updated_at", "priority", "expires_at", "trace_context");
 
-	private static final Pattern INDEX = Pattern.compile("CREATE INDEX IF NOT EXISTS (\\w+)");
+	private static final Pattern INDEX = Pattern.compile("(CREATE|DROP) INDEX IF (NOT )?EXISTS (\\w+)");
 
 	private JdbcSchema() {
 	}
@@ -64,8 +64,8 @@ final class JdbcSchema {
 	 */
 	static JdbcDialect prepare(JdbcTransactions transactions, JdbcDialect dialect, String tableName,
 			boolean createSchema) throws SQLException {
-		JdbcDialect detected = (dialect != null) ? dialect : transactions
-			.inTransaction((connection) -> JdbcDialect.fromProductName(connection.getMetaData().getDatabaseProductName()));
+		JdbcDialect detected = (dialect != null) ? dialect : transactions.inTransaction(
+				(connection) -> JdbcDialect.fromProductName(connection.getMetaData().getDatabaseProductName()));
 		if (createSchema) {
 			transactions.inTransaction((connection) -> {
 				create(connection, detected, tableName);
@@ -144,7 +144,13 @@ final class JdbcSchema {
 		for (String migration : MIGRATIONS) {
 			Matcher index = INDEX.matcher(script(dialect, migration, table));
 			while (index.find()) {
-				names.add(index.group(1).toLowerCase(Locale.ROOT));
+				String name = index.group(3).toLowerCase(Locale.ROOT);
+				if (index.group(1).equals("CREATE")) {
+					names.add(name);
+				}
+				else {
+					names.remove(name);
+				}
 			}
 		}
 		return names;

@@ -74,6 +74,10 @@ final class OperationRows {
 		insert.setObject(13, timestamp(micros(operation.nextAttemptAt())));
 		insert.setObject(14, timestamp(micros(operation.createdAt())));
 		insert.setObject(15, timestamp(micros(operation.updatedAt())));
+		insert.setInt(16, operation.priority());
+		insert.setObject(17, (operation.expiresAt() != null) ? timestamp(micros(operation.expiresAt())) : null);
+		insert.setString(18, operation.traceContext().isEmpty() ? null
+				: JSON.writeValueAsString(operation.traceContext()));
 	}
 
 	static void executeBatch(PreparedStatement statement) throws SQLException {
@@ -108,18 +112,28 @@ final class OperationRows {
 			.claimToken(rows.getString(11))
 			.nextAttemptAt(instant(rows, 12))
 			.createdAt(instant(rows, 13))
-			.updatedAt(instant(rows, 14));
+			.updatedAt(instant(rows, 14))
+			.priority(rows.getInt(15))
+			.expiresAt(instant(rows, 16));
 		String headers = rows.getString(5);
 		if (headers != null) {
-			try {
-				builder.headers(JSON.readValue(headers, HEADERS));
-			}
-			catch (JacksonException ex) {
-				throw new SQLException("The headers of operation '" + rows.getString(1) + "' are not a JSON object"
-						+ " of strings: " + ex.getOriginalMessage(), ex);
-			}
+			builder.headers(stringMap(rows, headers, "headers"));
+		}
+		String trace = rows.getString(17);
+		if (trace != null) {
+			builder.traceContext(stringMap(rows, trace, "trace context"));
 		}
 		return builder.build();
+	}
+
+	private static Map<String, String> stringMap(ResultSet rows, String json, String what) throws SQLException {
+		try {
+			return JSON.readValue(json, HEADERS);
+		}
+		catch (JacksonException ex) {
+			throw new SQLException("The " + what + " of operation '" + rows.getString(1) + "' is not a JSON object"
+					+ " of strings: " + ex.getOriginalMessage(), ex);
+		}
 	}
 
 	static Instant instant(ResultSet rows, int column) throws SQLException {

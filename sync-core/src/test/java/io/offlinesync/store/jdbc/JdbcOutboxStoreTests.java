@@ -1,12 +1,15 @@
 package io.offlinesync.store.jdbc;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +40,49 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 class JdbcOutboxStoreTests {
 
 	private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+
+	/**
+	 * A table made by the 0.1 migration, holding an operation, is refused until the 0.2 migration is applied; then
+	 * the operation it held is claimed with the default priority and no expiry.
+	 */
+	@Test
+	void aTableOfTheFirstSchemaVersionIsRefusedUntilItsNextMigrationThenKeepsItsRows() throws SQLException {
+		for (JdbcDialect dialect : JdbcDialect.values()) {
+			DataSource database = (dialect == JdbcDialect.H2) ? Databases.h2("upgrade") : Databases.postgresPool();
+			String table = Databases.uniqueTableName();
+			try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+				for (String sql : JdbcSchema.statements(JdbcSchema.script(dialect, JdbcSchema.MIGRATIONS.get(0), table))) {
+					statement.execute(sql);
+				}
+				try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (id, kind,"
+						+ " target, payload, idempotency_key, status, attempt, next_attempt_at, created_at, updated_at)"
+						+ " VALUES ('01a0', 'http.post', '/old', ?, '01a0', 'PENDING', 0, ?, ?, ?)")) {
+					OffsetDateTime then = OffsetDateTime.parse("2025-12-31T00:00:00Z");
+					insert.setBytes(1, "{}".getBytes(StandardCharsets.UTF_8));
+					insert.setObject(2, then);
+					insert.setObject(3, then);
+					insert.setObject(4, then);
+					insert.executeUpdate();
+				}
+			}
+			assertThatExceptionOfType(StoreSchemaException.class).as(dialect.name())
+				.isThrownBy(() -> JdbcOutboxStore.builder(database).tableName(table).build())
+				.withMessageContaining("lacks the columns priority, expires_at, trace_context")
+				.withMessageContaining(dialect.migrationLocation());
+			try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+				for (String sql : JdbcSchema.statements(JdbcSchema.script(dialect, JdbcSchema.MIGRATIONS.get(1), table))) {
+					statement.execute(sql);
+				}
+			}
+			JdbcOutboxStore store = JdbcOutboxStore.builder(database).tableName(table).build();
+			assertThat(store.claimReady(this.clock.instant(), 5)).singleElement().satisfies((operation) -> {
+				assertThat(operation.target()).isEqualTo("/old");
+				assertThat(operation.priority()).isEqualTo(NewOperation.DEFAULT_PRIORITY);
+				assertThat(operation.expiresAt()).isNull();
+				assertThat(operation.traceContext()).isEmpty();
+			});
+		}
+	}
 
 	@Test
 	void detectsTheDialectOfTheDatabase() {

@@ -1,0 +1,97 @@
+package io.offlinesync.autoconfigure;
+
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+
+import io.micrometer.common.KeyValues;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
+import io.offlinesync.Operation;
+import io.offlinesync.SendResult;
+import io.offlinesync.SyncTransport;
+
+/**
+ * Observes every delivery attempt as {@value #NAME}: low-cardinality {@code sync.kind} and {@code sync.outcome},
+ * high-cardinality {@code sync.operation.id} and {@code sync.attempt}. The send runs in the observation's scope, so
+ * an HTTP client's own observation (WebClient's) is its child.
+ */
+final class ObservedSyncTransport implements SyncTransport {
+
+	static final String NAME = "sync.delivery";
+
+	private static final Convention CONVENTION = new Convention();
+
+	private final SyncTransport delegate;
+
+	private final ObservationRegistry registry;
+
+	ObservedSyncTransport(SyncTransport delegate, ObservationRegistry registry) {
+		this.delegate = delegate;
+		this.registry = registry;
+	}
+
+	@Override
+	public CompletionStage<SendResult> send(Operation operation) {
+		DeliveryObservationContext context = new DeliveryObservationContext(operation);
+		Observation observation = Observation.createNotStarted(CONVENTION, () -> context, this.registry).start();
+		CompletionStage<SendResult> sending;
+		try (Observation.Scope scope = observation.openScope()) {
+			sending = this.delegate.send(operation);
+		}
+		catch (RuntimeException | Error ex) {
+			observation.error(ex);
+			observation.stop();
+			throw ex;
+		}
+		if (sending == null) {
+			observation.stop();
+			return null;
+		}
+		return sending.whenComplete((result, failure) -> {
+			context.setResult(result);
+			if (failure != null) {
+				observation.error(failure);
+			}
+			observation.stop();
+		});
+	}
+
+	@Override
+	public String toString() {
+		return "Observed " + this.delegate;
+	}
+
+	private static final class Convention implements ObservationConvention<DeliveryObservationContext> {
+
+		@Override
+		public String getName() {
+			return NAME;
+		}
+
+		@Override
+		public String getContextualName(DeliveryObservationContext context) {
+			return "sync deliver " + context.getOperation().kind();
+		}
+
+		@Override
+		public KeyValues getLowCardinalityKeyValues(DeliveryObservationContext context) {
+			SendResult result = context.getResult();
+			String outcome = (result != null) ? result.outcome().name().toLowerCase(Locale.ROOT) : "error";
+			return KeyValues.of("sync.kind", context.getOperation().kind(), "sync.outcome", outcome);
+		}
+
+		@Override
+		public KeyValues getHighCardinalityKeyValues(DeliveryObservationContext context) {
+			return KeyValues.of("sync.operation.id", context.getOperation().id(), "sync.attempt",
+					String.valueOf(context.getOperation().attempt()));
+		}
+
+		@Override
+		public boolean supportsContext(Observation.Context context) {
+			return context instanceof DeliveryObservationContext;
+		}
+
+	}
+
+}
