@@ -10,8 +10,11 @@ import java.util.Objects;
  */
 public final class EngineConfig {
 
-	/** Default number of sends in flight at once. */
-	public static final int DEFAULT_CONCURRENCY = 8;
+	/**
+	 * Default number of sends in flight at once: measured (FastLinkBenchmark), 8 left two thirds of a fast link idle
+	 * and made claims and completions too small to share their writes; 32 drained 1.4 to 2.5 times faster.
+	 */
+	public static final int DEFAULT_CONCURRENCY = 32;
 
 	/** Default number of operations claimed per pass. */
 	public static final int DEFAULT_BATCH_LIMIT = 64;

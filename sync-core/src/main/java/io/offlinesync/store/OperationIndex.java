@@ -69,6 +69,10 @@ public final class OperationIndex {
 
 	private static final int PRIORITIES = NewOperation.HIGHEST_PRIORITY + 1;
 
+	private static final Comparator<Operation> CLAIM_ORDER = Comparator.comparingInt(Operation::priority)
+		.reversed()
+		.thenComparing(Operation::id);
+
 	// Not final: putAll builds them anew, from sorted runs.
 	private TreeMap<String, Operation> byId = new TreeMap<>();
 
@@ -290,7 +294,7 @@ public final class OperationIndex {
 	/**
 	 * The operations a claim at {@code now} would take, at most one per ordering key: the highest priority first,
 	 * oldest first within a priority, except that {@code oldest} of them are the oldest due ones, whatever their
-	 * priority (so that a constant stream of urgent work cannot starve the rest).
+	 * priority (so that a constant stream of urgent work cannot starve the rest). Returned in that claim order.
 	 * @param now the current time
 	 * @param limit the most to return
 	 * @param oldest how many of them to take oldest first; at most {@code limit}
@@ -338,6 +342,10 @@ public final class OperationIndex {
 					candidates.add(operation);
 				}
 			}
+		}
+		if (!takenOldest.isEmpty()) {
+			// Sent in claim order: the oldest ones taken for their age go after the urgent ones.
+			candidates.sort(CLAIM_ORDER);
 		}
 		return candidates;
 	}

@@ -59,7 +59,7 @@ public interface OutboxStore extends AutoCloseable {
 	 * a fresh claim token and one more attempt.
 	 * @param now the current time
 	 * @param limit the most to claim; at least 1
-	 * @return the claimed operations: those taken oldest first, then the others by priority
+	 * @return the claimed operations, the highest priority first, oldest first within a priority
 	 */
 	List<Operation> claimReady(Instant now, int limit);
 

@@ -335,13 +335,17 @@ class OperationIndexTests {
 			.filter((operation) -> operation.orderingKey() == null
 					|| operation.id().equals(oldestActiveByKey.get(operation.orderingKey())))
 			.toList();
-		// The oldest first, as many as asked; then the highest priority, oldest first within it.
+		// The oldest, as many as asked; then the highest priority, oldest first within it; all in that claim order.
+		Comparator<Operation> claimOrder = Comparator.comparingInt(Operation::priority)
+			.reversed()
+			.thenComparing(Operation::id);
 		List<Operation> expected = new ArrayList<>(eligible.subList(0, Math.min(oldest, eligible.size())));
 		eligible.stream()
 			.filter((operation) -> !expected.contains(operation))
-			.sorted(Comparator.comparingInt(Operation::priority).reversed().thenComparing(Operation::id))
+			.sorted(claimOrder)
 			.limit(Math.max(0, (long) limit - expected.size()))
 			.forEach(expected::add);
+		expected.sort(claimOrder);
 		return expected;
 	}
 

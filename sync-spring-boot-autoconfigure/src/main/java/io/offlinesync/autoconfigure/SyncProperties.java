@@ -389,9 +389,9 @@ public class SyncProperties {
 		private boolean autoStartup = true;
 
 		/**
-		 * Sends in flight at once.
+		 * Sends in flight at once; non-blocking transports need no thread each.
 		 */
-		private int concurrency = 8;
+		private int concurrency = 32;
 
 		/**
 		 * Operations claimed per pass.
