@@ -50,6 +50,8 @@ public final class EngineConfig {
 
 	private final Duration doneRetention;
 
+	private final Duration linger;
+
 	private EngineConfig(Builder builder) {
 		this.concurrency = atLeastOne("concurrency", builder.concurrency);
 		this.batchLimit = atLeastOne("batchLimit", builder.batchLimit);
@@ -58,6 +60,10 @@ public final class EngineConfig {
 		this.inFlightTimeout = positive("inFlightTimeout", builder.inFlightTimeout);
 		this.sendTimeout = positive("sendTimeout", builder.sendTimeout);
 		this.doneRetention = Objects.requireNonNull(builder.doneRetention, "'doneRetention' must not be null");
+		this.linger = Objects.requireNonNull(builder.linger, "'linger' must not be null");
+		if (this.linger.isNegative()) {
+			throw new IllegalArgumentException("'linger' must not be negative but was " + this.linger);
+		}
 		if (this.doneRetention.isNegative()) {
 			throw new IllegalArgumentException("'doneRetention' must not be negative but was " + this.doneRetention);
 		}
@@ -128,11 +134,20 @@ public final class EngineConfig {
 		return this.doneRetention;
 	}
 
+	/**
+	 * @return with a batch transport, how long the engine waits after an enqueue for more operations to fill a batch;
+	 * zero sends at once
+	 */
+	public Duration linger() {
+		return this.linger;
+	}
+
 	@Override
 	public String toString() {
 		return "EngineConfig[concurrency=" + this.concurrency + ", batchLimit=" + this.batchLimit + ", idleSleep="
 				+ this.idleSleep + ", offlineSleep=" + this.offlineSleep + ", inFlightTimeout=" + this.inFlightTimeout
-				+ ", sendTimeout=" + this.sendTimeout + ", doneRetention=" + this.doneRetention + "]";
+				+ ", sendTimeout=" + this.sendTimeout + ", doneRetention=" + this.doneRetention
+				+ (this.linger.isZero() ? "" : ", linger=" + this.linger) + "]";
 	}
 
 	/**
@@ -155,6 +170,8 @@ public final class EngineConfig {
 		private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
 
 		private Duration doneRetention = DEFAULT_DONE_RETENTION;
+
+		private Duration linger = Duration.ZERO;
 
 		private Builder() {
 		}
@@ -192,6 +209,15 @@ public final class EngineConfig {
 		/** @param sendTimeout how long one send may take; shorter than the in-flight timeout */
 		public Builder sendTimeout(Duration sendTimeout) {
 			this.sendTimeout = sendTimeout;
+			return this;
+		}
+
+		/**
+		 * @param linger with a batch transport, the wait after an enqueue to fill a batch; not negative. The idle
+		 * sleep still ends a longer one.
+		 */
+		public Builder linger(Duration linger) {
+			this.linger = linger;
 			return this;
 		}
 

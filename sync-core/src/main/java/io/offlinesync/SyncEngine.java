@@ -3,6 +3,7 @@ package io.offlinesync;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -72,7 +74,12 @@ public final class SyncEngine implements AutoCloseable {
 
 		@Override
 		public void enqueued(List<Operation> operations) {
-			wakeUp();
+			if (SyncEngine.this.perSend > 1 && !SyncEngine.this.config.linger().isZero()) {
+				lingerThenWakeUp();
+			}
+			else {
+				wakeUp();
+			}
 		}
 
 		@Override
@@ -87,7 +94,13 @@ public final class SyncEngine implements AutoCloseable {
 
 	private final DeliveryRecorder recorder;
 
+	/** How many operations one send slot carries: a batch transport's batch size, else 1. */
+	private final int perSend;
+
 	private volatile boolean paused;
+
+	/** Whether a wake-up waits for the linger to end. */
+	private final AtomicBoolean lingering = new AtomicBoolean();
 
 	private final Consumer<Boolean> onNetworkChange = (online) -> {
 		if (online) {
@@ -119,6 +132,7 @@ public final class SyncEngine implements AutoCloseable {
 		this.probe = Objects.requireNonNull(probe, "'probe' must not be null");
 		this.config = Objects.requireNonNull(config, "'config' must not be null");
 		this.sendPermits = new Semaphore(config.concurrency());
+		this.perSend = (transport instanceof BatchTransport batches) ? Math.max(1, batches.maxBatchSize()) : 1;
 		this.recorder = new DeliveryRecorder(outbox, config, this.threadNamePrefix, this.throttledLog);
 	}
 
@@ -135,13 +149,15 @@ public final class SyncEngine implements AutoCloseable {
 		}
 		List<CompletableFuture<Void>> sends = new ArrayList<>();
 		int attempted = 0;
-		while (attempted < this.config.batchLimit() && this.probe.isOnline()) {
-			List<Operation> claimed = claimForFreeSlots(this.config.batchLimit() - attempted, true);
+		int slots = 0;
+		while (slots < this.config.batchLimit() && this.probe.isOnline()) {
+			List<Operation> claimed = claimForFreeSlots(this.config.batchLimit() - slots, true);
 			if (claimed.isEmpty()) {
 				break;
 			}
-			for (Operation operation : claimed) {
-				sends.add(send(operation));
+			for (List<Operation> group : groups(claimed)) {
+				sends.add(send(group));
+				slots++;
 			}
 			attempted += claimed.size();
 		}
@@ -151,12 +167,12 @@ public final class SyncEngine implements AutoCloseable {
 	}
 
 	/**
-	 * Claim up to {@code max} ready operations, no more than there are free send slots, and hold a slot for each one
-	 * claimed. While the link is unconfirmed (its outage has not yet ended in a send that reached the remote), one
-	 * trial send at a time.
-	 * @param max the most to claim
+	 * Claim ready operations for up to {@code max} free send slots (each carries one operation, or one batch of a
+	 * batch transport), and hold a slot for each send the claimed ones make. While the link is unconfirmed (its
+	 * outage has not yet ended in a send that reached the remote), one trial send at a time.
+	 * @param max the most send slots to fill
 	 * @param waitForSlot whether to wait for a slot when none is free
-	 * @return the claimed operations, each holding a send permit
+	 * @return the claimed operations, each send they make holding a send permit
 	 */
 	private List<Operation> claimForFreeSlots(int max, boolean waitForSlot) {
 		int wanted = max;
@@ -179,14 +195,23 @@ public final class SyncEngine implements AutoCloseable {
 		}
 		List<Operation> claimed;
 		try {
-			claimed = this.outbox.claimReady(permits);
+			claimed = this.outbox.claimReady(permits * this.perSend);
 		}
 		catch (RuntimeException | Error ex) {
 			this.sendPermits.release(permits);
 			throw ex;
 		}
-		this.sendPermits.release(permits - claimed.size());
+		this.sendPermits.release(permits - (claimed.size() + this.perSend - 1) / this.perSend);
 		return claimed;
+	}
+
+	/** @return the claimed operations in the groups that go out together: one each, or batches */
+	private List<List<Operation>> groups(List<Operation> claimed) {
+		List<List<Operation>> groups = new ArrayList<>();
+		for (int from = 0; from < claimed.size(); from += this.perSend) {
+			groups.add(claimed.subList(from, Math.min(claimed.size(), from + this.perSend)));
+		}
+		return groups;
 	}
 
 	/**
@@ -271,6 +296,16 @@ public final class SyncEngine implements AutoCloseable {
 		return this.paused;
 	}
 
+	/** With batches and a linger: the first enqueue after a send waits for more to fill the batch. */
+	private void lingerThenWakeUp() {
+		if (this.lingering.compareAndSet(false, true)) {
+			CompletableFuture.delayedExecutor(this.config.linger().toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+				this.lingering.set(false);
+				wakeUp();
+			});
+		}
+	}
+
 	/**
 	 * Make the background loop run a pass now instead of finishing its sleep.
 	 */
@@ -350,12 +385,13 @@ public final class SyncEngine implements AutoCloseable {
 			return this.config.idleSleep();
 		}
 		List<Operation> claimed = claimForFreeSlots(Math.min(free, this.config.batchLimit()), false);
-		for (int i = 0; i < claimed.size(); i++) {
+		List<List<Operation>> groups = groups(claimed);
+		for (int i = 0; i < groups.size(); i++) {
 			if (!this.running) {
-				releaseUnsent(claimed.subList(i, claimed.size()));
+				groups.subList(i, groups.size()).forEach(this::releaseUnsent);
 				break;
 			}
-			send(claimed.get(i));
+			send(groups.get(i));
 		}
 		return claimed.isEmpty() ? this.config.idleSleep() : null;
 	}
@@ -386,10 +422,10 @@ public final class SyncEngine implements AutoCloseable {
 		return Math.max(1, Math.min(this.config.concurrency(), this.config.batchLimit()) / 2);
 	}
 
-	/** Give back claimed operations that were not sent, and their send permits. */
+	/** Give back claimed operations that go out together but were not sent, and their send permit. */
 	private void releaseUnsent(List<Operation> unsent) {
+		this.sendPermits.release();
 		for (Operation operation : unsent) {
-			this.sendPermits.release();
 			try {
 				this.outbox.release(operation);
 			}
@@ -416,23 +452,26 @@ public final class SyncEngine implements AutoCloseable {
 	}
 
 	/**
-	 * Send one claimed operation; the caller holds a send permit, which this releases once the result is recorded.
+	 * Send claimed operations that go out together (one, or a batch); the caller holds one send permit for them,
+	 * which this releases once every result is recorded.
 	 */
-	private CompletableFuture<Void> send(Operation operation) {
+	private CompletableFuture<Void> send(List<Operation> group) {
 		long started = System.nanoTime();
-		CompletableFuture<SendResult> attempt = new CompletableFuture<>();
+		CompletableFuture<List<SendResult>> attempt = new CompletableFuture<>();
 		try {
-			CompletionStage<SendResult> stage = this.transport.send(operation);
+			CompletionStage<List<SendResult>> stage = (group.size() == 1 && this.perSend == 1)
+					? single(this.transport.send(group.get(0)))
+					: ((BatchTransport) this.transport).sendAll(List.copyOf(group));
 			if (stage == null) {
 				attempt.complete(null);
 			}
 			else {
-				stage.whenComplete((result, failure) -> {
+				stage.whenComplete((results, failure) -> {
 					if (failure != null) {
 						attempt.completeExceptionally(failure);
 					}
 					else {
-						attempt.complete(result);
+						attempt.complete(results);
 					}
 				});
 			}
@@ -444,25 +483,70 @@ public final class SyncEngine implements AutoCloseable {
 		// which must not block the transport's I/O threads.
 		CompletableFuture<Void> recorded = new CompletableFuture<>();
 		attempt.orTimeout(this.config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
-			.whenComplete((result, failure) -> {
-				SendResult outcome = toResult(result, failure);
-				Duration latency = Duration.ofNanos(System.nanoTime() - started);
-				Runnable finish = () -> {
-					this.sendPermits.release();
-					wakeUp();
-					recorded.complete(null);
+			.whenComplete((results, failure) -> {
+				AtomicBoolean released = new AtomicBoolean();
+				Runnable release = () -> {
+					if (released.compareAndSet(false, true)) {
+						this.sendPermits.release();
+						wakeUp();
+						recorded.complete(null);
+					}
 				};
-				if (outcome.outcome() == SendResult.Outcome.UNREACHABLE) {
-					// An outage, not a failed attempt: pause delivery before the next claim, and give this one back.
-					this.probe.reportUnreachable(outcome.error());
+				try {
+					record(group, toResults(group, results, failure), failure == null,
+							Duration.ofNanos(System.nanoTime() - started), release);
 				}
-				else if (failure == null) {
-					// The transport answered, so the remote was reached.
-					this.probe.reportReachable();
+				catch (RuntimeException | Error ex) {
+					// The slot must come back whatever happened; the in-flight timeout requeues what was not recorded.
+					this.throttledLog.log(System.Logger.Level.WARNING, "recording: " + ex,
+							() -> "Could not hand over the results of " + group.size() + " operations: " + ex, ex);
+					release.run();
 				}
-				this.recorder.record(operation, outcome, latency, finish);
 			});
 		return recorded;
+	}
+
+	private void record(List<Operation> group, List<SendResult> outcomes, boolean answered, Duration latency,
+			Runnable release) {
+		AtomicInteger unrecorded = new AtomicInteger(group.size());
+		Runnable finish = () -> {
+			if (unrecorded.decrementAndGet() == 0) {
+				release.run();
+			}
+		};
+		SendResult unreachable = outcomes.stream()
+			.filter((outcome) -> outcome.outcome() == SendResult.Outcome.UNREACHABLE)
+			.findFirst()
+			.orElse(null);
+		if (unreachable != null) {
+			// An outage, not a failed attempt: pause delivery before the next claim, and give these back.
+			this.probe.reportUnreachable(unreachable.error());
+		}
+		else if (answered) {
+			// The transport answered, so the remote was reached.
+			this.probe.reportReachable();
+		}
+		for (int i = 0; i < group.size(); i++) {
+			this.recorder.record(group.get(i), outcomes.get(i), latency, finish);
+		}
+	}
+
+	private static CompletionStage<List<SendResult>> single(CompletionStage<SendResult> stage) {
+		return (stage != null) ? stage.thenApply((result) -> (result != null) ? List.of(result) : null) : null;
+	}
+
+	/** One result per operation: what the transport answered, or its failure for each. */
+	private List<SendResult> toResults(List<Operation> group, List<SendResult> results, Throwable failure) {
+		// Not contains(null): immutable lists throw on it.
+		boolean anyMissing = results == null || results.stream().anyMatch(Objects::isNull);
+		if (failure == null && !anyMissing && results.size() == group.size()) {
+			return results;
+		}
+		SendResult each = (failure != null) ? toResult(null, failure)
+				: anyMissing ? SendResult.retryable("transport answered no result")
+						: SendResult.retryable("transport answered " + results.size() + " results for " + group.size()
+								+ " operations");
+		return Collections.nCopies(group.size(), each);
 	}
 
 	private SendResult toResult(SendResult result, Throwable failure) {

@@ -129,6 +129,92 @@ class SyncEngineTests {
 		assertThat(remote.calls().get(0).operation().id()).isEqualTo(alarm.id());
 	}
 
+	/**
+	 * A batch transport gets up to its batch size per send, every result is recorded on its own (one permanent
+	 * failure parks only its operation), and an ordering key holds across batches.
+	 */
+	@Test
+	void batchesCarryUpToTheirSizeAndEachResultIsRecordedOnItsOwn() {
+		FakeTransport remote = new FakeTransport(this.clock);
+		remote.whenTarget("/bad").thenAnswer(SendResult.permanent("HTTP 422 for this item"));
+		remote.whenTarget("/later").thenAnswer(SendResult.retryable("busy"), SendResult.ok());
+		List<Operation> plain = new ArrayList<>();
+		for (int i = 0; i < 240; i++) {
+			plain.add(this.outbox.enqueue("http.post", "/notes", "n" + i));
+		}
+		Operation bad = this.outbox.enqueue("http.post", "/bad", "x");
+		Operation later = this.outbox.enqueue("http.post", "/later", "y");
+		List<Operation> keyed = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			keyed.add(this.outbox.enqueue(NewOperation.of("http.post", "/keyed", "k" + i).withOrderingKey("chat-1")));
+		}
+		SyncEngine engine = engine(remote.inBatchesOf(100), EngineConfig.builder().concurrency(2).build());
+		for (int pass = 0; pass < 20 && this.outbox.stats().backlog() > 0; pass++) {
+			engine.tick();
+			this.clock.advance(Duration.ofMinutes(1));
+		}
+		assertThat(remote.batchSizes()).isNotEmpty().allSatisfy((size) -> assertThat(size).isBetween(1, 100));
+		assertThat(remote.batchSizes().get(0)).isEqualTo(100);
+		assertThat(plain).allSatisfy((operation) -> assertThat(stored(operation).status()).isEqualTo(OperationStatus.DONE));
+		assertThat(stored(bad).status()).isEqualTo(OperationStatus.PERMANENTLY_FAILED);
+		assertThat(stored(later).status()).isEqualTo(OperationStatus.DONE);
+		assertThat(stored(later).attempt()).isEqualTo(2);
+		remote.verifySentInOrder(keyed.toArray(Operation[]::new));
+		assertThat(remote.calls()).filteredOn((call) -> call.operation().target().equals("/keyed")).hasSize(3);
+	}
+
+	/**
+	 * With a linger, operations enqueued one at a time go out in one batch: the first enqueue wakes the engine only
+	 * once the linger has passed, not at once with a batch of one, and those enqueued meanwhile join it.
+	 */
+	@Test
+	void aLingerGathersOperationsEnqueuedOneAtATimeIntoOneBatch() {
+		AtomicInteger claims = new AtomicInteger();
+		IndexedOutboxStore counting = new IndexedOutboxStore() {
+			@Override
+			protected long persist(List<Operation> upserts, List<String> removals) {
+				return 0;
+			}
+
+			@Override
+			public List<Operation> claimReady(Instant now, int limit) {
+				claims.incrementAndGet();
+				return super.claimReady(now, limit);
+			}
+		};
+		Outbox lingering = new Outbox(counting, OutboxConfig.defaults(), this.clock);
+		FakeTransport remote = new FakeTransport(this.clock);
+		SyncEngine engine = engine(lingering, remote.inBatchesOf(100), NetworkProbe.alwaysOnline(),
+				EngineConfig.builder().linger(Duration.ofSeconds(1)).idleSleep(Duration.ofMinutes(10)).build());
+		engine.start();
+		// The pass at start found nothing; the next runs only when something wakes the engine.
+		await().atMost(Duration.ofSeconds(10)).until(() -> claims.get() >= 1);
+		lingering.enqueue("http.post", "/notes", "n0");
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> remote.calls().isEmpty());
+		for (int i = 1; i < 10; i++) {
+			lingering.enqueue("http.post", "/notes", "n" + i);
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> lingering.stats().count(OperationStatus.DONE) == 10);
+		assertThat(remote.batchSizes()).containsExactly(10);
+	}
+
+	/** A batch that cannot reach the remote is an outage for each of its operations: none uses an attempt. */
+	@Test
+	void aBatchThatFindsTheRemoteGoneUsesNoAttempt() {
+		FakeTransport remote = new FakeTransport(this.clock).answerByDefault(FakeTransport.connectionRefused());
+		for (int i = 0; i < 30; i++) {
+			this.outbox.enqueue("http.post", "/notes", "n" + i);
+		}
+		NetworkProbe probe = NetworkProbe.builder(() -> true).clock(this.clock).build();
+		SyncEngine engine = engine(this.outbox, remote.inBatchesOf(10), probe, EngineConfig.defaults());
+		engine.tick();
+		assertThat(probe.status().online()).isFalse();
+		assertThat(this.outbox.list(Set.of(), null, 100)).hasSize(30).allSatisfy((operation) -> {
+			assertThat(operation.status()).isEqualTo(OperationStatus.PENDING);
+			assertThat(operation.attempt()).isZero();
+		});
+	}
+
 	@Test
 	void deliveriesThatFinishTogetherAreRecordedInAFewDurableWrites() {
 		List<Integer> completionBatches = new CopyOnWriteArrayList<>();

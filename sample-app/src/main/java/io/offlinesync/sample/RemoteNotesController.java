@@ -1,12 +1,8 @@
 package io.offlinesync.sample;
 
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,53 +12,58 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.offlinesync.batch.BatchItemResult;
+import io.offlinesync.receiver.DeliveryReceiver;
+import io.offlinesync.receiver.ReceivedOperation;
+
 /**
- * The built-in "remote" API the outbox delivers to. It records each note once per {@code Idempotency-Key} and
- * ignores repeats, the way a real receiver turns at-least-once delivery into exactly-once effects.
+ * The built-in "remote" API the outbox delivers to. Notes delivered one at a time arrive here; batches arrive at
+ * the receiver's own endpoint ({@code sync.receiver.path}, {@code /remote/_offline-sync/batch}). Both go through
+ * the same {@link DeliveryReceiver}, which drops repeats by {@code Idempotency-Key}: at-least-once delivery becomes
+ * exactly-once effects.
  */
 @RestController
 @RequestMapping("/remote/notes")
 class RemoteNotesController {
 
-	private final SimulatedOutages outages;
+	private final DeliveryReceiver receiver;
 
-	private final Set<String> seenKeys = ConcurrentHashMap.newKeySet();
+	private final RemoteNotes notes;
 
-	// Appends stay O(1) however many notes arrive (a copy-on-write list made each one copy them all).
-	private final ConcurrentLinkedQueue<String> notes = new ConcurrentLinkedQueue<>();
+	private final SimulatedRemoteFailures front;
 
-	private final AtomicLong requests = new AtomicLong();
-
-	private final AtomicLong repeats = new AtomicLong();
-
-	RemoteNotesController(SimulatedOutages outages) {
-		this.outages = outages;
+	RemoteNotesController(DeliveryReceiver receiver, RemoteNotes notes, SimulatedRemoteFailures front) {
+		this.receiver = receiver;
+		this.notes = notes;
+		this.front = front;
 	}
 
 	@PostMapping
-	ResponseEntity<Void> receive(@RequestHeader(name = "Idempotency-Key", required = false) String key,
+	ResponseEntity<String> receive(@RequestHeader(name = "Idempotency-Key", required = false) String key,
 			@RequestBody String note) {
-		this.requests.incrementAndGet();
-		int failure = this.outages.takeFailure();
-		if (failure != 0) {
-			return ResponseEntity.status(failure).build();
-		}
 		if (key == null) {
-			return ResponseEntity.badRequest().build();
+			return ResponseEntity.badRequest().body("An 'Idempotency-Key' header is required");
 		}
-		if (this.seenKeys.add(key)) {
-			this.notes.add(note);
+		BatchItemResult result = this.receiver.receive(new ReceivedOperation(key, "http.post", "/notes", Map.of(), note));
+		return switch (result.status()) {
+			case DONE -> ResponseEntity.status(HttpStatus.CREATED).build();
+			case RETRYABLE -> retryLater(result);
+			case PERMANENT -> ResponseEntity.status(422).body(result.reason());
+		};
+	}
+
+	private static ResponseEntity<String> retryLater(BatchItemResult result) {
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE);
+		if (result.retryAfter() != null) {
+			response.header(HttpHeaders.RETRY_AFTER, Long.toString(result.retryAfter().toSeconds()));
 		}
-		else {
-			this.repeats.incrementAndGet();
-		}
-		return ResponseEntity.status(HttpStatus.CREATED).build();
+		return response.body(result.reason());
 	}
 
 	@GetMapping
 	Map<String, Object> received() {
-		return Map.of("notes", List.copyOf(this.notes), "requests", this.requests.get(), "repeatsIgnored",
-				this.repeats.get());
+		return Map.of("notes", this.notes.all(), "requests", this.front.requests(), "repeatsIgnored",
+				this.receiver.repeatsDropped());
 	}
 
 }

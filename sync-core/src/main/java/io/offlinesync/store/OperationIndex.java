@@ -16,6 +16,9 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
@@ -46,26 +49,14 @@ import io.offlinesync.OutboxStats;
  */
 public final class OperationIndex {
 
-	// Written out rather than composed with Comparator.comparing: every enqueue and claim runs them.
-	private static final Comparator<Operation> BY_NEXT_ATTEMPT = (a, b) -> {
-		int byTime = a.nextAttemptAt().compareTo(b.nextAttemptAt());
-		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
-	};
+	private static final Comparator<Operation> BY_NEXT_ATTEMPT = byTimeThenId(Operation::nextAttemptAt);
 
-	private static final Comparator<Operation> BY_UPDATED = (a, b) -> {
-		int byTime = a.updatedAt().compareTo(b.updatedAt());
-		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
-	};
+	private static final Comparator<Operation> BY_UPDATED = byTimeThenId(Operation::updatedAt);
 
 	/** Fewer stale entries than this stay in scheduledInOrder until they are polled. */
 	private static final int MIN_STALE_TO_SWEEP = 512;
 
-	private static final Comparator<Operation> BY_ID = Comparator.comparing(Operation::id);
-
-	private static final Comparator<Operation> BY_EXPIRY = (a, b) -> {
-		int byTime = a.expiresAt().compareTo(b.expiresAt());
-		return (byTime != 0) ? byTime : a.id().compareTo(b.id());
-	};
+	private static final Comparator<Operation> BY_EXPIRY = byTimeThenId(Operation::expiresAt);
 
 	private static final int PRIORITIES = NewOperation.HIGHEST_PRIORITY + 1;
 
@@ -94,13 +85,15 @@ public final class OperationIndex {
 	 * enough are stale to drop them all at once. An entry is current while the index holds that very instance
 	 * (every change makes a new one), whose status was then claimable.
 	 */
-	private final ArrayDeque<Operation>[] scheduledInOrder = queuesByPriority();
+	@SuppressWarnings("unchecked")
+	private final ArrayDeque<Operation>[] scheduledInOrder = byPriority(ArrayDeque[]::new, ArrayDeque::new);
 
 	/** How many entries of {@link #scheduledInOrder} went stale since it was last swept. */
 	private int staleInOrder;
 
 	/** The ids of due heads, by priority. */
-	private final TreeSet<String>[] due = setsByPriority();
+	@SuppressWarnings("unchecked")
+	private final TreeSet<String>[] due = byPriority(TreeSet[]::new, TreeSet::new);
 
 	/** Claimable operations with an expiry, by expiry. */
 	private TreeSet<Operation> expiring = new TreeSet<>(BY_EXPIRY);
@@ -111,22 +104,21 @@ public final class OperationIndex {
 
 	private final long[] counts = new long[OperationStatus.values().length];
 
-	@SuppressWarnings("unchecked")
-	private static ArrayDeque<Operation>[] queuesByPriority() {
-		ArrayDeque<Operation>[] queues = new ArrayDeque[PRIORITIES];
-		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
-			queues[priority] = new ArrayDeque<>();
-		}
-		return queues;
+	// Written out rather than composed with Comparator.comparing: every enqueue and claim runs them.
+	private static Comparator<Operation> byTimeThenId(Function<Operation, Instant> time) {
+		return (a, b) -> {
+			int byTime = time.apply(a).compareTo(time.apply(b));
+			return (byTime != 0) ? byTime : a.id().compareTo(b.id());
+		};
 	}
 
-	@SuppressWarnings("unchecked")
-	private static TreeSet<String>[] setsByPriority() {
-		TreeSet<String>[] sets = new TreeSet[PRIORITIES];
+	/** @return an array indexed by priority, one new element for each */
+	private static <T> T[] byPriority(IntFunction<T[]> array, Supplier<T> element) {
+		T[] elements = array.apply(PRIORITIES);
 		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
-			sets[priority] = new TreeSet<>();
+			elements[priority] = element.get();
 		}
-		return sets;
+		return elements;
 	}
 
 	/**
@@ -186,16 +178,7 @@ public final class OperationIndex {
 			throw new IllegalStateException("Only an empty index can be filled at once; this one holds " + size()
 					+ ((size() == 1) ? " operation" : " operations"));
 		}
-		List<Operation> inIdOrder = operations;
-		if (!inAscendingIdOrder(operations)) {
-			inIdOrder = new ArrayList<>(operations);
-			inIdOrder.sort(BY_ID);
-			for (int i = 1; i < inIdOrder.size(); i++) {
-				if (inIdOrder.get(i - 1).id().equals(inIdOrder.get(i).id())) {
-					throw new IllegalArgumentException("Operation id '" + inIdOrder.get(i).id() + "' is given twice");
-				}
-			}
-		}
+		List<Operation> inIdOrder = SortedRuns.inIdOrder(operations);
 		this.byId = new TreeMap<>(new SortedRuns.ById(inIdOrder));
 		// In id order an operation joins its ordering key's queue behind every one there: no head is displaced.
 		for (Operation operation : inIdOrder) {
@@ -241,15 +224,6 @@ public final class OperationIndex {
 		this.inFlight = sortedSet(claimed, BY_UPDATED);
 		this.done = sortedSet(finished, BY_UPDATED);
 		this.expiring = sortedSet(withExpiry, BY_EXPIRY);
-	}
-
-	private static boolean inAscendingIdOrder(List<Operation> operations) {
-		for (int i = 1; i < operations.size(); i++) {
-			if (operations.get(i - 1).id().compareTo(operations.get(i).id()) >= 0) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 	private static TreeSet<Operation> sortedSet(List<Operation> operations, Comparator<Operation> order) {

@@ -2,6 +2,7 @@ package io.offlinesync.store;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -21,6 +22,29 @@ import io.offlinesync.Operation;
 final class SortedRuns {
 
 	private SortedRuns() {
+	}
+
+	/**
+	 * @param operations operations with distinct ids
+	 * @return them in ascending id order: the list itself if it is, as an outbox makes them, otherwise a sorted copy
+	 * @throws IllegalArgumentException if an id is given twice
+	 */
+	static List<Operation> inIdOrder(List<Operation> operations) {
+		boolean ascending = true;
+		for (int i = 1; i < operations.size() && ascending; i++) {
+			ascending = operations.get(i - 1).id().compareTo(operations.get(i).id()) < 0;
+		}
+		if (ascending) {
+			return operations;
+		}
+		List<Operation> sorted = new ArrayList<>(operations);
+		sorted.sort(Comparator.comparing(Operation::id));
+		for (int i = 1; i < sorted.size(); i++) {
+			if (sorted.get(i - 1).id().equals(sorted.get(i).id())) {
+				throw new IllegalArgumentException("Operation id '" + sorted.get(i).id() + "' is given twice");
+			}
+		}
+		return sorted;
 	}
 
 	/**

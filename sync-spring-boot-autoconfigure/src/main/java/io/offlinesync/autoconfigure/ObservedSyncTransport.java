@@ -1,5 +1,7 @@
 package io.offlinesync.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 
@@ -7,6 +9,7 @@ import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
+import io.offlinesync.BatchTransport;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
 import io.offlinesync.SyncTransport;
@@ -14,9 +17,10 @@ import io.offlinesync.SyncTransport;
 /**
  * Observes every delivery attempt as {@value #NAME}: low-cardinality {@code sync.kind} and {@code sync.outcome},
  * high-cardinality {@code sync.operation.id} and {@code sync.attempt}. The send runs in the observation's scope, so
- * an HTTP client's own observation (WebClient's) is its child.
+ * an HTTP client's own observation (WebClient's) is its child. In a batch each operation has its own observation,
+ * in its own trace; the request runs in the scope of the first.
  */
-final class ObservedSyncTransport implements SyncTransport {
+final class ObservedSyncTransport implements BatchTransport {
 
 	static final String NAME = "sync.delivery";
 
@@ -54,6 +58,45 @@ final class ObservedSyncTransport implements SyncTransport {
 				observation.error(failure);
 			}
 			observation.stop();
+		});
+	}
+
+	@Override
+	public int maxBatchSize() {
+		return (this.delegate instanceof BatchTransport batches) ? batches.maxBatchSize() : 1;
+	}
+
+	@Override
+	public CompletionStage<List<SendResult>> sendAll(List<Operation> operations) {
+		List<DeliveryObservationContext> contexts = new ArrayList<>();
+		List<Observation> observations = new ArrayList<>();
+		for (Operation operation : operations) {
+			DeliveryObservationContext context = new DeliveryObservationContext(operation);
+			contexts.add(context);
+			observations.add(Observation.createNotStarted(CONVENTION, () -> context, this.registry).start());
+		}
+		CompletionStage<List<SendResult>> sending;
+		try (Observation.Scope scope = observations.get(0).openScope()) {
+			sending = ((BatchTransport) this.delegate).sendAll(operations);
+		}
+		catch (RuntimeException | Error ex) {
+			observations.forEach((observation) -> observation.error(ex).stop());
+			throw ex;
+		}
+		if (sending == null) {
+			observations.forEach(Observation::stop);
+			return null;
+		}
+		return sending.whenComplete((results, failure) -> {
+			for (int i = 0; i < observations.size(); i++) {
+				if (results != null && results.size() == observations.size()) {
+					contexts.get(i).setResult(results.get(i));
+				}
+				if (failure != null) {
+					observations.get(i).error(failure);
+				}
+				observations.get(i).stop();
+			}
 		});
 	}
 

@@ -62,7 +62,7 @@ public final class SyncAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	EngineConfig syncEngineConfig(SyncProperties properties) {
-		return SyncSettings.engineConfig(properties.getEngine());
+		return SyncSettings.engineConfig(properties.getEngine(), properties.getTransport().getBatch().getLinger());
 	}
 
 	@Bean(destroyMethod = "close")
@@ -154,12 +154,16 @@ public final class SyncAutoConfiguration {
 				ObjectProvider<ObservationRegistry> observations) {
 			SyncProperties.Transport transport = properties.getTransport();
 			// Without a base URL there are no rules, and making them says what is missing.
+			SyncProperties.Batch batch = transport.getBatch();
+			WebClientSyncTransport.Options options = WebClientSyncTransport.Options
+				.of(transport.effectiveConnectTimeout(), transport.getTimeout(),
+						transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL)
+				.withHttpVersion(transport.getHttpVersion())
+				.withBatches(batch.isEnabled() ? batch.getSize() : 1, batch.getPath(), batch.getCompressAbove().toBytes());
 			return new WebClientSyncTransport(webClientBuilder.getIfAvailable(WebClient::builder),
 					connectorBuilder.getIfAvailable(ClientHttpConnectorBuilder::detect),
 					clientSettings.getIfAvailable(HttpClientSettings::defaults),
-					rules.getIfAvailable(() -> httpRules(transport)), transport.getHeaders(),
-					transport.effectiveConnectTimeout(), transport.getTimeout(),
-					transport.getRedirects() == SyncProperties.Redirects.WITHIN_BASE_URL, syncClock(clock),
+					rules.getIfAvailable(() -> httpRules(transport)), transport.getHeaders(), options, syncClock(clock),
 					observations.getIfAvailable(() -> ObservationRegistry.NOOP));
 		}
 

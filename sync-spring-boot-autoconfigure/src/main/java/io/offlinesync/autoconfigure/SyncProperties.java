@@ -666,6 +666,26 @@ public class SyncProperties {
 		 */
 		private Redirects redirects = Redirects.NEVER;
 
+		/**
+		 * HTTP version: http1 (HTTP/1.1, a connection per request in flight), h2 (HTTP/2 over TLS, for https base
+		 * URLs) or h2c (HTTP/2 over cleartext); HTTP/2 carries every request in flight on one connection.
+		 */
+		private HttpVersion httpVersion = HttpVersion.HTTP1;
+
+		private final Batch batch = new Batch();
+
+		public HttpVersion getHttpVersion() {
+			return this.httpVersion;
+		}
+
+		public void setHttpVersion(HttpVersion httpVersion) {
+			this.httpVersion = httpVersion;
+		}
+
+		public Batch getBatch() {
+			return this.batch;
+		}
+
 		public URI getBaseUrl() {
 			return this.baseUrl;
 		}
@@ -720,6 +740,101 @@ public class SyncProperties {
 		public void setRedirects(Redirects redirects) {
 			this.redirects = redirects;
 		}
+
+	}
+
+	/**
+	 * Batch delivery: many operations per request, to a receiver that takes batches (sync-receiver).
+	 */
+	public static class Batch {
+
+		/**
+		 * Whether to send operations in batches to the receiver's batch path instead of one request each.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Most operations per request.
+		 */
+		private int size = 100;
+
+		/**
+		 * Where the receiver takes batches, under the base URL.
+		 */
+		private String path = "/_offline-sync/batch";
+
+		/**
+		 * Batch bodies larger than this are gzip-compressed.
+		 */
+		private DataSize compressAbove = DataSize.ofKilobytes(1);
+
+		/**
+		 * How long to wait after an enqueue for more operations to fill a batch; a backlog (after an outage) is sent
+		 * at once. The engine also looks for work every 250 ms while idle, which cuts a longer linger short.
+		 */
+		private Duration linger = Duration.ZERO;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getSize() {
+			return this.size;
+		}
+
+		public void setSize(int size) {
+			this.size = size;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
+		}
+
+		public DataSize getCompressAbove() {
+			return this.compressAbove;
+		}
+
+		public void setCompressAbove(DataSize compressAbove) {
+			this.compressAbove = compressAbove;
+		}
+
+		public Duration getLinger() {
+			return this.linger;
+		}
+
+		public void setLinger(Duration linger) {
+			this.linger = linger;
+		}
+
+	}
+
+	/**
+	 * The HTTP version of the transport.
+	 */
+	public enum HttpVersion {
+
+		/**
+		 * HTTP/1.1.
+		 */
+		HTTP1,
+
+		/**
+		 * HTTP/2 over TLS, negotiated by ALPN; needs an https base URL.
+		 */
+		H2,
+
+		/**
+		 * HTTP/2 over cleartext (prior knowledge), for receivers that speak it without TLS.
+		 */
+		H2C
 
 	}
 

@@ -41,7 +41,8 @@ final class SyncSettings {
 			Map.entry("tableName", "sync.store.jdbc.table-name"), Map.entry("owner", "sync.store.jdbc.owner"),
 			Map.entry("damagedCopiesToKeep", "sync.store.file.damaged-copies-to-keep"),
 			Map.entry("recheckInitialDelay", "sync.probe.recheck-initial-delay"),
-			Map.entry("recheckMaxDelay", "sync.probe.recheck-max-delay"));
+			Map.entry("recheckMaxDelay", "sync.probe.recheck-max-delay"),
+			Map.entry("linger", "sync.transport.batch.linger"));
 
 	private static final Pattern QUOTED_NAME = Pattern.compile("'([a-zA-Z]+)'");
 
@@ -118,7 +119,12 @@ final class SyncSettings {
 	}
 
 	static EngineConfig engineConfig(SyncProperties.Engine engine) {
+		return engineConfig(engine, Duration.ZERO);
+	}
+
+	static EngineConfig engineConfig(SyncProperties.Engine engine, Duration linger) {
 		return validated(() -> EngineConfig.builder()
+			.linger(linger)
 			.concurrency(engine.getConcurrency())
 			.batchLimit(engine.getBatchLimit())
 			.idleSleep(engine.getTickInterval())

@@ -7,15 +7,24 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
+import org.springframework.boot.http.client.reactive.JdkClientHttpConnectorBuilder;
+import org.springframework.boot.http.client.reactive.ReactorClientHttpConnectorBuilder;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -25,15 +34,19 @@ import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import reactor.util.context.Context;
 
-import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import io.offlinesync.BatchTransport;
 import io.offlinesync.InvalidOperationException;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
 import io.offlinesync.SyncTransport;
+import io.offlinesync.batch.BatchFormat;
+import io.offlinesync.batch.BatchItem;
+import io.offlinesync.batch.BatchItemResult;
 
 /**
  * Delivers {@code http.post|put|patch|delete} operations with a non-blocking {@link WebClient}: the payload as the
@@ -45,8 +58,13 @@ import io.offlinesync.SyncTransport;
  * status is permanent, redirects included unless following them within the base URL is switched on. Nothing is ever
  * sent outside the base URL: targets and redirect locations are checked by {@link HttpOperationRules}, and the
  * client's own redirect following is switched off.
+ *
+ * <p>With batches on, it is a {@link BatchTransport}: up to the batch size of operations go in one request to the
+ * receiver's batch path under the base URL ({@linkplain io.offlinesync.batch the batch format}), gzip-compressed
+ * when larger than the threshold, and the receiver answers a result for each. HTTP/1.1, HTTP/2 over TLS ({@code h2})
+ * or HTTP/2 over cleartext ({@code h2c}) is chosen by {@link Options#httpVersion()}.
  */
-final class WebClientSyncTransport implements SyncTransport {
+final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 
 	/** Redirects followed in a row at most, when following within the base URL is on. */
 	static final int MAX_REDIRECTS = 5;
@@ -65,9 +83,45 @@ final class WebClientSyncTransport implements SyncTransport {
 
 	private final boolean followRedirectsWithinBase;
 
+	private final Options options;
+
 	private final ObservationRegistry observations;
 
 	private final Clock clock;
+
+	/** Frees what the transport made for itself (a connection pool of its own), on close. */
+	private final Runnable release;
+
+	/**
+	 * How the transport sends.
+	 *
+	 * @param connectTimeout how long opening a connection may take before the remote counts as unreachable
+	 * @param timeout how long a whole request may take
+	 * @param followRedirectsWithinBase whether 307 and 308 redirects that stay under the base URL are followed
+	 * @param httpVersion the protocol
+	 * @param batchSize the most operations per request; 1 sends them one at a time
+	 * @param batchPath where the receiver takes batches, under the base URL
+	 * @param compressAbove batch bodies larger than this many bytes are gzip-compressed
+	 */
+	record Options(Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase,
+			SyncProperties.HttpVersion httpVersion, int batchSize, String batchPath, long compressAbove) {
+
+		static Options of(Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase) {
+			return new Options(connectTimeout, timeout, followRedirectsWithinBase, SyncProperties.HttpVersion.HTTP1,
+					1, BatchFormat.DEFAULT_PATH, 1024);
+		}
+
+		Options withBatches(int size, String path, long compressAbove) {
+			return new Options(this.connectTimeout, this.timeout, this.followRedirectsWithinBase, this.httpVersion,
+					size, path, compressAbove);
+		}
+
+		Options withHttpVersion(SyncProperties.HttpVersion version) {
+			return new Options(this.connectTimeout, this.timeout, this.followRedirectsWithinBase, version,
+					this.batchSize, this.batchPath, this.compressAbove);
+		}
+
+	}
 
 	/**
 	 * @param builder the application's WebClient builder (observation, codecs and filters apply)
@@ -75,16 +129,26 @@ final class WebClientSyncTransport implements SyncTransport {
 	 * @param clientSettings the application's HTTP client settings (SSL bundle, read timeout)
 	 * @param rules what may be sent
 	 * @param headers headers every request carries
-	 * @param connectTimeout how long opening a connection may take before the remote counts as unreachable
-	 * @param timeout how long a whole request may take
-	 * @param followRedirectsWithinBase whether 307 and 308 redirects that stay under the base URL are followed
+	 * @param options how to send
 	 * @param clock for {@code Retry-After} dates
+	 * @param observations where the current observation is found, to parent the request's own
 	 */
 	WebClientSyncTransport(WebClient.Builder builder, ClientHttpConnectorBuilder<?> connectors,
-			HttpClientSettings clientSettings, HttpOperationRules rules, Map<String, String> headers,
-			Duration connectTimeout, Duration timeout, boolean followRedirectsWithinBase, Clock clock,
-			ObservationRegistry observations) {
+			HttpClientSettings clientSettings, HttpOperationRules rules, Map<String, String> headers, Options options,
+			Clock clock, ObservationRegistry observations) {
 		this.rules = Objects.requireNonNull(rules, "rules");
+		this.options = options;
+		Duration connectTimeout = options.connectTimeout();
+		Duration timeout = options.timeout();
+		boolean followRedirectsWithinBase = options.followRedirectsWithinBase();
+		if (options.batchSize() < 1 || options.batchSize() > BatchFormat.MAX_ITEMS) {
+			throw new InvalidSyncPropertyException("sync.transport.batch.size", "'sync.transport.batch.size' must be "
+					+ "between 1 and " + BatchFormat.MAX_ITEMS + " but was " + options.batchSize());
+		}
+		if (!options.batchPath().startsWith("/")) {
+			throw new InvalidSyncPropertyException("sync.transport.batch.path",
+					"'sync.transport.batch.path' must start with '/' but was '" + options.batchPath() + "'");
+		}
 		this.observations = observations;
 		requirePositive("sync.transport.timeout", timeout);
 		requirePositive("sync.transport.connect-timeout", connectTimeout);
@@ -100,9 +164,17 @@ final class WebClientSyncTransport implements SyncTransport {
 		// to another host.
 		HttpClientSettings settings = clientSettings.withRedirects(HttpRedirects.DONT_FOLLOW)
 			.withConnectTimeout(connectTimeout);
-		this.client = builder.clientConnector(connectors.build(settings))
+		ProtocolConnectors protocol = withProtocol(connectors, options.httpVersion());
+		this.release = protocol.release();
+		this.client = builder.clientConnector(protocol.connectors().build(settings))
 			.defaultHeaders((defaults) -> headers.forEach(defaults::set))
 			.build();
+	}
+
+	/** Closes the connection pool the transport made for HTTP/2, if it made one; a shared pool is left alone. */
+	@Override
+	public void close() {
+		this.release.run();
 	}
 
 	private static void requirePositive(String property, Duration value) {
@@ -134,6 +206,113 @@ final class WebClientSyncTransport implements SyncTransport {
 			result = result.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery));
 		}
 		return result.toFuture();
+	}
+
+	@Override
+	public int maxBatchSize() {
+		return this.options.batchSize();
+	}
+
+	/**
+	 * One request with every operation: checked as single sends are (one that may not be sent is answered permanent
+	 * here and left out), the rest posted to the batch path; the receiver's results are matched by position.
+	 */
+	@Override
+	public CompletionStage<List<SendResult>> sendAll(List<Operation> operations) {
+		SendResult[] results = new SendResult[operations.size()];
+		List<BatchItem> items = new ArrayList<>();
+		List<Integer> positions = new ArrayList<>();
+		for (int i = 0; i < operations.size(); i++) {
+			Operation operation = operations.get(i);
+			try {
+				this.rules.method(operation.kind());
+				this.rules.resolve(operation.target());
+				this.rules.checkHeaders(operation.headers());
+				items.add(BatchItem.of(operation));
+				positions.add(i);
+			}
+			catch (InvalidOperationException ex) {
+				results[i] = SendResult.permanent(ex.getMessage());
+			}
+		}
+		if (items.isEmpty()) {
+			return CompletableFuture.completedFuture(List.of(results));
+		}
+		byte[] plain = BatchFormat.writeRequest(items, false);
+		boolean gzip = plain.length > this.options.compressAbove();
+		byte[] body = gzip ? BatchFormat.writeRequest(items, true) : plain;
+		Mono<List<SendResult>> sent = this.client.post()
+			.uri(this.rules.resolve(this.options.batchPath()))
+			.attribute(URI_TEMPLATE_ATTRIBUTE, this.rules.uriTemplate(this.options.batchPath()))
+			.headers((headers) -> {
+				headers.set(HttpHeaders.CONTENT_TYPE, BatchFormat.MEDIA_TYPE);
+				headers.set(HttpHeaders.ACCEPT, BatchFormat.MEDIA_TYPE);
+				if (gzip) {
+					headers.set(HttpHeaders.CONTENT_ENCODING, "gzip");
+				}
+			})
+			.bodyValue(body)
+			.exchangeToMono((response) -> response.bodyToMono(byte[].class)
+				.defaultIfEmpty(new byte[0])
+				.map((answer) -> batchResults(response, answer, items.size())))
+			.timeout(this.timeout)
+			.onErrorResume((failure) -> Mono.just(Collections.nCopies(items.size(), failed(failure))))
+			.map((answered) -> {
+				for (int i = 0; i < answered.size(); i++) {
+					results[positions.get(i)] = answered.get(i);
+				}
+				return List.of(results);
+			});
+		Observation delivery = this.observations.getCurrentObservation();
+		if (delivery != null) {
+			sent = sent.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery));
+		}
+		return sent.toFuture();
+	}
+
+	/** The receiver's result for each item; a response that is no batch response fails each alike. */
+	private List<SendResult> batchResults(ClientResponse response, byte[] body, int items) {
+		if (!response.statusCode().is2xxSuccessful()) {
+			return Collections.nCopies(items, classify(response.statusCode(), response.headers().asHttpHeaders()));
+		}
+		try {
+			List<BatchItemResult> answered = BatchFormat.readResponse(body,
+					response.headers().asHttpHeaders().getFirst(HttpHeaders.CONTENT_ENCODING));
+			if (answered.size() != items) {
+				return Collections.nCopies(items, SendResult.retryable("The receiver answered " + answered.size()
+						+ " results for a batch of " + items));
+			}
+			return answered.stream().map(BatchItemResult::toSendResult).toList();
+		}
+		catch (IllegalArgumentException ex) {
+			return Collections.nCopies(items,
+					SendResult.retryable("The receiver's answer to a batch is not a batch response: " + ex.getMessage()));
+		}
+	}
+
+	/** A connector builder set to a protocol, and what to free when the transport closes. */
+	private record ProtocolConnectors(ClientHttpConnectorBuilder<?> connectors, Runnable release) {
+	}
+
+	/** The connector builder set to the protocol, for the clients whose protocol can be chosen. */
+	private static ProtocolConnectors withProtocol(ClientHttpConnectorBuilder<?> connectors,
+			SyncProperties.HttpVersion version) {
+		if (version == SyncProperties.HttpVersion.HTTP1) {
+			return new ProtocolConnectors(connectors, () -> {
+			});
+		}
+		if (connectors instanceof ReactorClientHttpConnectorBuilder reactor) {
+			return ReactorProtocol.set(reactor, version == SyncProperties.HttpVersion.H2C);
+		}
+		if (connectors instanceof JdkClientHttpConnectorBuilder jdk) {
+			return new ProtocolConnectors(jdk.withHttpClientCustomizer(
+					(client) -> client.version(java.net.http.HttpClient.Version.HTTP_2)), () -> {
+					});
+		}
+		throw new InvalidSyncPropertyException("sync.transport.http-version", "'sync.transport.http-version=" + version
+				.name()
+				.toLowerCase(Locale.ROOT) + "' needs Reactor Netty or the JDK HTTP client, but the client is "
+				+ connectors.getClass().getSimpleName());
 	}
 
 	private Mono<SendResult> exchange(HttpMethod method, URI uri, Operation operation, int redirects) {
@@ -245,6 +424,29 @@ final class WebClientSyncTransport implements SyncTransport {
 	@Override
 	public String toString() {
 		return "WebClientSyncTransport[" + this.rules.baseUrl() + "]";
+	}
+
+	/** Apart, so that Reactor Netty's classes are loaded only when it is the client. */
+	private static final class ReactorProtocol {
+
+		/**
+		 * HTTP/2 connections at most. Each carries as many streams at once as the server allows (100 to 128 on
+		 * common servers), and another is opened only when those are taken: 8 carry the engine's concurrency into
+		 * the hundreds.
+		 */
+		private static final int CONNECTIONS = 8;
+
+		static ProtocolConnectors set(ReactorClientHttpConnectorBuilder reactor, boolean cleartext) {
+			HttpProtocol protocol = cleartext ? HttpProtocol.H2C : HttpProtocol.H2;
+			// Without a bound, a burst of sends opens a connection each before the first is ready to multiplex.
+			ConnectionProvider connections = ConnectionProvider.builder("offline-sync-h2")
+				.maxConnections(CONNECTIONS)
+				.pendingAcquireMaxCount(-1)
+				.build();
+			return new ProtocolConnectors(reactor.withHttpClientFactory(() -> HttpClient.create(connections))
+				.withHttpClientCustomizer((client) -> client.protocol(protocol)), connections::dispose);
+		}
+
 	}
 
 }

@@ -243,6 +243,12 @@ class SyncAutoConfigurationTests {
 				"'sync.probe.recheck-max-delay' (PT0.1S) must not be shorter than 'sync.probe.recheck-initial-delay'");
 		assertFailure("sync.store.file.damaged-copies-to-keep=0", "sync.store.file.damaged-copies-to-keep",
 				"'sync.store.file.damaged-copies-to-keep' must be at least 1");
+		assertFailure("sync.transport.batch.enabled=true,sync.transport.batch.size=0", "sync.transport.batch.size",
+				"'sync.transport.batch.size' must be between 1 and 10000 but was 0");
+		assertFailure("sync.transport.batch.enabled=true,sync.transport.batch.path=batch", "sync.transport.batch.path",
+				"'sync.transport.batch.path' must start with '/' but was 'batch'");
+		assertFailure("sync.transport.batch.linger=-1ms", "sync.transport.batch.linger",
+				"'sync.transport.batch.linger' must not be negative");
 	}
 
 	@Test
@@ -303,8 +309,8 @@ class SyncAutoConfigurationTests {
 	}
 
 	private void assertFailure(String property, String name, String message) {
-		runner().withPropertyValues(property).run((context) -> {
-			assertThat(context).hasFailed();
+		runner().withPropertyValues(property.split(",")).run((context) -> {
+			assertThat(context).as(property).hasFailed();
 			FailureAnalysis analysis = analyze(context.getStartupFailure());
 			assertThat(analysis).as(property).isNotNull();
 			assertThat(analysis.getDescription()).as(property).contains(message);

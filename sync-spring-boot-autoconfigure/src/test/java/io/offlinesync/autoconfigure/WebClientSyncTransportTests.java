@@ -71,8 +71,8 @@ class WebClientSyncTransportTests {
 		Map<String, String> headers = Map.of("Authorization", "Bearer t0ken");
 		return new WebClientSyncTransport(builder, ClientHttpConnectorBuilder.detect(),
 				HttpClientSettings.defaults(), new HttpOperationRules(base, headers.keySet(), Set.of()), headers,
-				connectTimeout, timeout, followRedirectsWithinBase, Clock.fixed(NOW, ZoneOffset.UTC),
-				ObservationRegistry.NOOP);
+				WebClientSyncTransport.Options.of(connectTimeout, timeout, followRedirectsWithinBase),
+				Clock.fixed(NOW, ZoneOffset.UTC), ObservationRegistry.NOOP);
 	}
 
 	private WebClientSyncTransport transport() {

@@ -20,6 +20,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import io.offlinesync.BatchTransport;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
 import io.offlinesync.SyncTransport;
@@ -52,6 +53,8 @@ public final class FakeTransport implements SyncTransport {
 	private final List<Rule> rules = new CopyOnWriteArrayList<>();
 
 	private final List<Call> calls = new CopyOnWriteArrayList<>();
+
+	private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
 	private volatile Rule fallback = new Rule((operation) -> true).answers(SendResult.ok());
 
@@ -150,6 +153,7 @@ public final class FakeTransport implements SyncTransport {
 	public void reset() {
 		this.rules.clear();
 		this.calls.clear();
+		this.batchSizes.clear();
 		this.fallback = new Rule((operation) -> true).answers(SendResult.ok());
 	}
 
@@ -165,6 +169,48 @@ public final class FakeTransport implements SyncTransport {
 		CompletableFuture<SendResult> later = new CompletableFuture<>();
 		delays.schedule(() -> later.complete(result), rule.latency.toNanos(), TimeUnit.NANOSECONDS);
 		return later;
+	}
+
+	/**
+	 * This fake as a {@link BatchTransport}: the engine hands it up to {@code size} operations at a time, each is
+	 * answered by the rules as a single send would be (a latency applies to the batch, the longest of its items'),
+	 * and every operation is recorded as a call. {@link #batchSizes()} tells how the operations were grouped.
+	 * @param size the most operations per batch; at least 1
+	 * @return the batch view, sharing this fake's rules and calls
+	 */
+	public BatchTransport inBatchesOf(int size) {
+		if (size < 1) {
+			throw new IllegalArgumentException("'size' must be at least 1 but was " + size);
+		}
+		FakeTransport fake = this;
+		return new BatchTransport() {
+
+			@Override
+			public int maxBatchSize() {
+				return size;
+			}
+
+			@Override
+			public CompletionStage<SendResult> send(Operation operation) {
+				return fake.send(operation);
+			}
+
+			@Override
+			public CompletionStage<List<SendResult>> sendAll(List<Operation> operations) {
+				fake.batchSizes.add(operations.size());
+				List<CompletableFuture<SendResult>> each = operations.stream()
+					.map((operation) -> fake.send(operation).toCompletableFuture())
+					.toList();
+				return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+					.thenApply((done) -> each.stream().map(CompletableFuture::join).toList());
+			}
+
+		};
+	}
+
+	/** @return the size of every batch sent through {@link #inBatchesOf(int)}, in order */
+	public List<Integer> batchSizes() {
+		return List.copyOf(this.batchSizes);
 	}
 
 	/** @return every call so far, in the order they were made */
