@@ -3,6 +3,8 @@ package io.offlinesync;
 import java.time.Duration;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Hears the result of every delivery attempt the engine makes; metrics and health use it.
  *
@@ -18,7 +20,7 @@ public interface DeliveryListener {
 	 * @param latency how long the send took
 	 * @param stored the operation's new state, or {@literal null} if recording it failed
 	 */
-	void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored);
+	void onAttempt(Operation operation, SendResult result, Duration latency, @Nullable Operation stored);
 
 	/**
 	 * Operations expired before they were delivered, and will never be sent. Nothing by default.

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Records the results of a {@link SyncEngine}'s sends on threads of its own (a durable write may wait for a disk
  * force or a database, which must not block the transport's I/O threads), logs what an operator acts on, and tells
@@ -46,7 +48,7 @@ final class DeliveryRecorder {
 	/** Guards {@link #recorder}. */
 	private final Object recorderLock = new Object();
 
-	private ExecutorService recorder;
+	private @Nullable ExecutorService recorder;
 
 	DeliveryRecorder(Outbox outbox, EngineConfig config, String threadNamePrefix, LogThrottle throttledLog) {
 		this.outbox = outbox;
@@ -226,7 +228,7 @@ final class DeliveryRecorder {
 		}
 	}
 
-	private void notifyListeners(Operation operation, SendResult result, Duration latency, Operation stored) {
+	private void notifyListeners(Operation operation, SendResult result, Duration latency, @Nullable Operation stored) {
 		for (DeliveryListener listener : this.listeners) {
 			try {
 				listener.onAttempt(operation, result, latency, stored);

@@ -2,6 +2,8 @@ package io.offlinesync;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What an operation of one kind gets when it does not say otherwise: a priority and a time to live. Set per kind
  * with {@code sync.defaults.<kind>.priority} and {@code sync.defaults.<kind>.time-to-live}, or
@@ -12,7 +14,7 @@ import java.time.Duration;
  * @param timeToLive how long after enqueue it expires, positive, or {@literal null} for never
  * @since 0.1.0
  */
-public record KindDefaults(Integer priority, Duration timeToLive) {
+public record KindDefaults(@Nullable Integer priority, @Nullable Duration timeToLive) {
 
 	/** No defaults: the default priority, no expiry. */
 	public static final KindDefaults NONE = new KindDefaults(null, null);

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Keeps a storm of like events (thousands of operations parked for one reason, a store that cannot write) from
  * flooding the log. Events are grouped by a cause the caller names; in each window of time the first few of a cause
@@ -47,7 +49,7 @@ final class LogThrottle {
 	 * @param message the event's line
 	 * @param error its exception, or {@literal null}; the stack trace is logged the first time of a cause only
 	 */
-	synchronized void log(System.Logger.Level level, String cause, Supplier<String> message, Throwable error) {
+	synchronized void log(System.Logger.Level level, String cause, Supplier<String> message, @Nullable Throwable error) {
 		if (!this.logger.isLoggable(level)) {
 			return;
 		}

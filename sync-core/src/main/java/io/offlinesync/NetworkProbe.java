@@ -10,6 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Whether the remote can be reached, from two kinds of evidence: a check function, whose answer is reused for an
  * interval, and what deliveries report ({@link #reportUnreachable} when a send could not reach the remote,
@@ -53,7 +55,7 @@ public final class NetworkProbe {
 	private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
 
 	/** Replaced, never changed, under {@link #checking}; {@literal null} before the first answer. */
-	private volatile State state;
+	private volatile @Nullable State state;
 
 	/**
 	 * A probe that re-checks a link that went down with the default backoff.
@@ -236,7 +238,7 @@ public final class NetworkProbe {
 	}
 
 	/** @return the time of the last answer, or {@literal null} before the first */
-	public Instant lastCheckedAt() {
+	public @Nullable Instant lastCheckedAt() {
 		State current = this.state;
 		return (current != null) ? current.checkedAt() : null;
 	}
@@ -308,7 +310,7 @@ public final class NetworkProbe {
 		return up;
 	}
 
-	private void goOffline(State current, String reason, Instant now) {
+	private void goOffline(@Nullable State current, String reason, Instant now) {
 		Instant outageSince = (current != null && current.outageSince() != null) ? current.outageSince() : now;
 		int failures = ((current != null) ? current.failures() : 0) + 1;
 		Duration delay = recheckDelay(failures);
@@ -350,12 +352,12 @@ public final class NetworkProbe {
 	 *
 	 * @since 0.1.0
 	 */
-	public record Status(boolean online, boolean confirmed, Instant changedAt, Instant outageSince, String reason,
-			Instant nextCheckAt) {
+	public record Status(boolean online, boolean confirmed, @Nullable Instant changedAt, @Nullable Instant outageSince,
+			@Nullable String reason, @Nullable Instant nextCheckAt) {
 	}
 
-	private record State(boolean online, Instant checkedAt, Instant changedAt, Instant outageSince, String reason,
-			int failures, Instant nextCheckAt) {
+	private record State(boolean online, Instant checkedAt, Instant changedAt, @Nullable Instant outageSince,
+			@Nullable String reason, int failures, @Nullable Instant nextCheckAt) {
 
 		State withReason(String newReason) {
 			return new State(this.online, this.checkedAt, this.changedAt, this.outageSince, newReason, this.failures,

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An operation the application wants delivered, before the outbox has stored it. Immutable; the {@code with…}
  * methods return copies.
@@ -63,20 +65,21 @@ public final class NewOperation {
 
 	private final Map<String, String> headers;
 
-	private final String idempotencyKey;
+	private final @Nullable String idempotencyKey;
 
-	private final String orderingKey;
+	private final @Nullable String orderingKey;
 
-	private final Integer priority;
+	private final @Nullable Integer priority;
 
-	private final Instant expiresAt;
+	private final @Nullable Instant expiresAt;
 
-	private final Duration timeToLive;
+	private final @Nullable Duration timeToLive;
 
 	private final Map<String, String> traceContext;
 
 	private NewOperation(String kind, String target, String payload, Map<String, String> headers,
-			String idempotencyKey, String orderingKey, Integer priority, Instant expiresAt, Duration timeToLive,
+			@Nullable String idempotencyKey, @Nullable String orderingKey, @Nullable Integer priority,
+			@Nullable Instant expiresAt, @Nullable Duration timeToLive,
 			Map<String, String> traceContext) {
 		this.kind = kind;
 		this.target = target;
@@ -107,7 +110,7 @@ public final class NewOperation {
 		return new NewOperation(kind, target, payload, Map.of(), null, null, null, null, null, Map.of());
 	}
 
-	private static void requireText(String name, String value) {
+	private static void requireText(String name, @Nullable String value) {
 		if (value == null || value.isBlank()) {
 			throw new InvalidOperationException(
 					"'" + name + "' must not be blank but was " + ((value != null) ? "'" + value + "'" : "null"));
@@ -230,27 +233,27 @@ public final class NewOperation {
 	}
 
 	/** @return the idempotency key, or {@literal null} to use the operation id */
-	public String idempotencyKey() {
+	public @Nullable String idempotencyKey() {
 		return this.idempotencyKey;
 	}
 
 	/** @return the ordering key, or {@literal null} */
-	public String orderingKey() {
+	public @Nullable String orderingKey() {
 		return this.orderingKey;
 	}
 
 	/** @return the priority, or {@literal null} for the kind's default */
-	public Integer priority() {
+	public @Nullable Integer priority() {
 		return this.priority;
 	}
 
 	/** @return when it expires, or {@literal null} */
-	public Instant expiresAt() {
+	public @Nullable Instant expiresAt() {
 		return this.expiresAt;
 	}
 
 	/** @return how long after enqueue it expires, or {@literal null} */
-	public Duration timeToLive() {
+	public @Nullable Duration timeToLive() {
 		return this.timeToLive;
 	}
 

@@ -1,7 +1,10 @@
 package io.offlinesync;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks an operation passes before it is stored: limits, text every store keeps exactly, the application's
@@ -71,19 +74,22 @@ final class NewOperationChecks {
 	}
 
 	/** @return when the operation expires: its own expiry, its time to live or its kind's, or {@literal null} */
-	static Instant expiresAt(NewOperation operation, KindDefaults defaults, Instant now, int index, int count) {
-		Instant expiresAt = (operation.expiresAt() != null) ? operation.expiresAt()
-				: (operation.timeToLive() != null) ? now.plus(operation.timeToLive())
-						: (defaults.timeToLive() != null) ? now.plus(defaults.timeToLive()) : null;
-		if (operation.expiresAt() != null && !expiresAt.isAfter(now)) {
-			throw new InvalidOperationException("'expiresAt' " + expiresAt + " has passed (now is " + now + ")"
-					+ where(index, count));
+	static @Nullable Instant expiresAt(NewOperation operation, KindDefaults defaults, Instant now, int index,
+			int count) {
+		Instant expiresAt = operation.expiresAt();
+		if (expiresAt != null) {
+			if (!expiresAt.isAfter(now)) {
+				throw new InvalidOperationException("'expiresAt' " + expiresAt + " has passed (now is " + now + ")"
+						+ where(index, count));
+			}
+			return expiresAt;
 		}
-		return expiresAt;
+		Duration timeToLive = (operation.timeToLive() != null) ? operation.timeToLive() : defaults.timeToLive();
+		return (timeToLive != null) ? now.plus(timeToLive) : null;
 	}
 
 	/** @return what keeps a trace context from being stored, or {@literal null} if nothing does */
-	static String traceContextProblem(Map<String, String> trace) {
+	static @Nullable String traceContextProblem(Map<String, String> trace) {
 		if (trace.size() > NewOperation.MAX_TRACE_CONTEXT_FIELDS) {
 			return "'traceContext' has " + trace.size() + " fields, over the limit of "
 					+ NewOperation.MAX_TRACE_CONTEXT_FIELDS;

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One stored unit of work and its delivery state. Immutable: every state change produces a new instance.
  *
@@ -28,15 +30,15 @@ public final class Operation {
 
 	private final String idempotencyKey;
 
-	private final String orderingKey;
+	private final @Nullable String orderingKey;
 
 	private final OperationStatus status;
 
 	private final int attempt;
 
-	private final String lastError;
+	private final @Nullable String lastError;
 
-	private final String claimToken;
+	private final @Nullable String claimToken;
 
 	private final Instant nextAttemptAt;
 
@@ -46,7 +48,7 @@ public final class Operation {
 
 	private final int priority;
 
-	private final Instant expiresAt;
+	private final @Nullable Instant expiresAt;
 
 	private final Map<String, String> traceContext;
 
@@ -86,14 +88,14 @@ public final class Operation {
 						: Collections.unmodifiableMap(new LinkedHashMap<>(builder.traceContext));
 	}
 
-	private static String requireText(String value, String name) {
+	private static String requireText(@Nullable String value, String name) {
 		if (value == null || value.isBlank()) {
 			throw new IllegalArgumentException("'" + name + "' must not be blank but was " + quote(value));
 		}
 		return value;
 	}
 
-	private static String quote(String value) {
+	private static String quote(@Nullable String value) {
 		return (value != null) ? "'" + value + "'" : "null";
 	}
 
@@ -144,7 +146,7 @@ public final class Operation {
 	}
 
 	/** @return the ordering key, or {@literal null}: operations sharing one are delivered one at a time, in order */
-	public String orderingKey() {
+	public @Nullable String orderingKey() {
 		return this.orderingKey;
 	}
 
@@ -159,12 +161,12 @@ public final class Operation {
 	}
 
 	/** @return the error of the last failed attempt, or {@literal null} */
-	public String lastError() {
+	public @Nullable String lastError() {
 		return this.lastError;
 	}
 
 	/** @return the token of the current claim while {@link OperationStatus#IN_FLIGHT}, otherwise {@literal null} */
-	public String claimToken() {
+	public @Nullable String claimToken() {
 		return this.claimToken;
 	}
 
@@ -192,7 +194,7 @@ public final class Operation {
 	}
 
 	/** @return when it stops being worth sending, or {@literal null} if never */
-	public Instant expiresAt() {
+	public @Nullable Instant expiresAt() {
 		return this.expiresAt;
 	}
 
@@ -253,11 +255,11 @@ public final class Operation {
 	 */
 	public static final class Builder {
 
-		private String id;
+		private @Nullable String id;
 
-		private String kind;
+		private @Nullable String kind;
 
-		private String target;
+		private @Nullable String target;
 
 		private String payload = "";
 
@@ -265,27 +267,27 @@ public final class Operation {
 
 		private boolean headersOfAnOperation;
 
-		private String idempotencyKey;
+		private @Nullable String idempotencyKey;
 
-		private String orderingKey;
+		private @Nullable String orderingKey;
 
 		private OperationStatus status = OperationStatus.PENDING;
 
 		private int attempt;
 
-		private String lastError;
+		private @Nullable String lastError;
 
-		private String claimToken;
+		private @Nullable String claimToken;
 
-		private Instant nextAttemptAt;
+		private @Nullable Instant nextAttemptAt;
 
-		private Instant createdAt;
+		private @Nullable Instant createdAt;
 
-		private Instant updatedAt;
+		private @Nullable Instant updatedAt;
 
 		private int priority = NewOperation.DEFAULT_PRIORITY;
 
-		private Instant expiresAt;
+		private @Nullable Instant expiresAt;
 
 		private Map<String, String> traceContext = Map.of();
 
@@ -342,12 +344,12 @@ public final class Operation {
 			return this;
 		}
 
-		public Builder idempotencyKey(String idempotencyKey) {
+		public Builder idempotencyKey(@Nullable String idempotencyKey) {
 			this.idempotencyKey = idempotencyKey;
 			return this;
 		}
 
-		public Builder orderingKey(String orderingKey) {
+		public Builder orderingKey(@Nullable String orderingKey) {
 			this.orderingKey = orderingKey;
 			return this;
 		}
@@ -362,17 +364,17 @@ public final class Operation {
 			return this;
 		}
 
-		public Builder lastError(String lastError) {
+		public Builder lastError(@Nullable String lastError) {
 			this.lastError = lastError;
 			return this;
 		}
 
-		public Builder claimToken(String claimToken) {
+		public Builder claimToken(@Nullable String claimToken) {
 			this.claimToken = claimToken;
 			return this;
 		}
 
-		public Builder nextAttemptAt(Instant nextAttemptAt) {
+		public Builder nextAttemptAt(@Nullable Instant nextAttemptAt) {
 			this.nextAttemptAt = nextAttemptAt;
 			return this;
 		}
@@ -382,7 +384,7 @@ public final class Operation {
 			return this;
 		}
 
-		public Builder updatedAt(Instant updatedAt) {
+		public Builder updatedAt(@Nullable Instant updatedAt) {
 			this.updatedAt = updatedAt;
 			return this;
 		}
@@ -392,7 +394,7 @@ public final class Operation {
 			return this;
 		}
 
-		public Builder expiresAt(Instant expiresAt) {
+		public Builder expiresAt(@Nullable Instant expiresAt) {
 			this.expiresAt = expiresAt;
 			return this;
 		}

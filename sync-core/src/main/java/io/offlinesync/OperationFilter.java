@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Which operations a bulk operator action ({@link Outbox#retryAll}, {@link Outbox#discardAll}, {@link Outbox#count})
  * applies to: statuses, and optionally a kind, a target prefix, a text the last error contains and a creation
@@ -29,18 +31,18 @@ public final class OperationFilter {
 
 	private final Set<OperationStatus> statuses;
 
-	private final String kind;
+	private final @Nullable String kind;
 
-	private final String targetPrefix;
+	private final @Nullable String targetPrefix;
 
-	private final String errorContaining;
+	private final @Nullable String errorContaining;
 
-	private final Instant createdBefore;
+	private final @Nullable Instant createdBefore;
 
 	private final int limit;
 
-	private OperationFilter(Set<OperationStatus> statuses, String kind, String targetPrefix, String errorContaining,
-			Instant createdBefore, int limit) {
+	private OperationFilter(Set<OperationStatus> statuses, @Nullable String kind, @Nullable String targetPrefix,
+			@Nullable String errorContaining, @Nullable Instant createdBefore, int limit) {
 		this.statuses = statuses;
 		this.kind = kind;
 		this.targetPrefix = targetPrefix;
@@ -114,7 +116,7 @@ public final class OperationFilter {
 				this.createdBefore, limit);
 	}
 
-	private static String requireText(String name, String value) {
+	private static String requireText(String name, @Nullable String value) {
 		if (value == null || value.isEmpty()) {
 			throw new IllegalArgumentException("'" + name + "' must not be empty");
 		}
@@ -139,22 +141,22 @@ public final class OperationFilter {
 	}
 
 	/** @return the required kind, or {@literal null} */
-	public String kind() {
+	public @Nullable String kind() {
 		return this.kind;
 	}
 
 	/** @return the required target prefix, or {@literal null} */
-	public String targetPrefix() {
+	public @Nullable String targetPrefix() {
 		return this.targetPrefix;
 	}
 
 	/** @return the text the last error must contain, or {@literal null} */
-	public String errorContaining() {
+	public @Nullable String errorContaining() {
 		return this.errorContaining;
 	}
 
 	/** @return the creation cutoff, or {@literal null} */
-	public Instant createdBefore() {
+	public @Nullable Instant createdBefore() {
 		return this.createdBefore;
 	}
 

@@ -15,6 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.store.OutboxStore;
 import io.offlinesync.store.QuarantinedOperation;
 
@@ -102,14 +104,18 @@ public final class Outbox {
 			this.checks.check(operations.get(i), i, operations.size());
 		}
 		Instant now = now();
-		Map<String, String> trace = null;
+		@Nullable Map<String, String> trace = null;
 		List<Operation> stored = new ArrayList<>(operations.size());
 		for (int i = 0; i < operations.size(); i++) {
 			NewOperation operation = operations.get(i);
 			KindDefaults defaults = this.config.defaultsFor(operation.kind());
 			Instant expiresAt = NewOperationChecks.expiresAt(operation, defaults, now, i, operations.size());
-			if (operation.traceContext().isEmpty() && trace == null) {
-				trace = capturedTrace();
+			Map<String, String> traceContext = operation.traceContext();
+			if (traceContext.isEmpty()) {
+				if (trace == null) {
+					trace = capturedTrace();
+				}
+				traceContext = trace;
 			}
 			stored.add(Operation.builder()
 				.id(this.ids.next())
@@ -122,7 +128,7 @@ public final class Outbox {
 				.priority((operation.priority() != null) ? operation.priority()
 						: (defaults.priority() != null) ? defaults.priority() : NewOperation.DEFAULT_PRIORITY)
 				.expiresAt(expiresAt)
-				.traceContext(operation.traceContext().isEmpty() ? trace : operation.traceContext())
+				.traceContext(traceContext)
 				.createdAt(now)
 				.build());
 		}
@@ -152,7 +158,7 @@ public final class Outbox {
 	 * @param limit the most to return; at least 1
 	 * @return the operations
 	 */
-	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+	public List<Operation> list(Set<OperationStatus> statuses, @Nullable String afterId, int limit) {
 		return this.store.list(statuses, afterId, limit);
 	}
 
@@ -209,18 +215,20 @@ public final class Outbox {
 		}
 		Instant now = now();
 		RetryPolicy policy = this.config.retryPolicy();
+		// A failed result always carries its error.
+		String failure = Objects.requireNonNullElse(result.error(), "send failed");
 		if (result.outcome() == SendResult.Outcome.PERMANENT) {
-			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), result.error(), null, now));
+			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), failure, null, now));
 		}
 		if (!policy.allowsAnotherAttempt(claimed.attempt())) {
-			String error = "gave up after " + claimed.attempt() + " attempts: " + result.error();
+			String error = "gave up after " + claimed.attempt() + " attempts: " + failure;
 			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), error, null, now));
 		}
 		Duration delay = policy.delayAfter(claimed.attempt());
 		Duration retryAfter = result.retryAfter().orElse(Duration.ZERO);
 		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay)
 			.truncatedTo(ChronoUnit.MICROS);
-		return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), result.error(), retryAt, now));
+		return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), failure, retryAt, now));
 	}
 
 	/**

@@ -7,6 +7,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of what an outbox holds: operations by status and the oldest undelivered one.
  *
@@ -16,7 +18,7 @@ public final class OutboxStats {
 
 	private final Map<OperationStatus, Long> counts;
 
-	private final Instant oldestUndeliveredCreatedAt;
+	private final @Nullable Instant oldestUndeliveredCreatedAt;
 
 	/**
 	 * Create a snapshot.
@@ -24,7 +26,7 @@ public final class OutboxStats {
 	 * @param oldestUndeliveredCreatedAt creation time of the oldest operation that is still active, or
 	 * {@literal null} if none is
 	 */
-	public OutboxStats(Map<OperationStatus, Long> counts, Instant oldestUndeliveredCreatedAt) {
+	public OutboxStats(Map<OperationStatus, Long> counts, @Nullable Instant oldestUndeliveredCreatedAt) {
 		EnumMap<OperationStatus, Long> copy = new EnumMap<>(OperationStatus.class);
 		for (OperationStatus status : OperationStatus.values()) {
 			copy.put(status, counts.getOrDefault(status, 0L));
@@ -43,7 +45,7 @@ public final class OutboxStats {
 	 * @return how many operations have that status
 	 */
 	public long count(OperationStatus status) {
-		return this.counts.get(status);
+		return this.counts.getOrDefault(status, 0L);
 	}
 
 	/** @return how many operations still have to be delivered (pending, in flight or failed) */

@@ -9,8 +9,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-
 import javax.net.ssl.SSLHandshakeException;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link SyncTransport} reports for one delivery attempt.
@@ -49,11 +50,11 @@ public final class SendResult {
 
 	private final Outcome outcome;
 
-	private final String error;
+	private final @Nullable String error;
 
-	private final Duration retryAfter;
+	private final @Nullable Duration retryAfter;
 
-	private SendResult(Outcome outcome, String error, Duration retryAfter) {
+	private SendResult(Outcome outcome, @Nullable String error, @Nullable Duration retryAfter) {
 		this.outcome = outcome;
 		this.error = error;
 		this.retryAfter = retryAfter;
@@ -131,8 +132,9 @@ public final class SendResult {
 	/**
 	 * @return the exception in the cause chain that says no connection was made, or {@literal null}
 	 */
-	private static Throwable connectionFailure(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+	private static @Nullable Throwable connectionFailure(Throwable failure) {
+		for (@Nullable Throwable cause = failure; cause != null;
+				cause = (cause.getCause() != cause) ? cause.getCause() : null) {
 			if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
 					|| cause instanceof UnknownHostException || cause instanceof PortUnreachableException
 					|| cause instanceof HttpConnectTimeoutException || cause instanceof SSLHandshakeException) {
@@ -163,7 +165,7 @@ public final class SendResult {
 	}
 
 	/** @return the error text, or {@literal null} when delivered */
-	public String error() {
+	public @Nullable String error() {
 		return this.error;
 	}
 

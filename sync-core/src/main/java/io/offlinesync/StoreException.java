@@ -1,5 +1,7 @@
 package io.offlinesync;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The store could not read or write its state (an I/O error, a full disk, a lost database connection). The call that
  * throws it had no effect on what is stored, unless its message says otherwise.
@@ -14,7 +16,7 @@ public class StoreException extends SyncException {
 		super(message);
 	}
 
-	public StoreException(String message, Throwable cause) {
+	public StoreException(String message, @Nullable Throwable cause) {
 		super(message, cause);
 	}
 

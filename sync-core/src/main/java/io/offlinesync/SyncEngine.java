@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Delivers ready operations from an {@link Outbox} through a {@link SyncTransport} while the {@link NetworkProbe}
  * says the network is up.
@@ -112,7 +114,7 @@ public final class SyncEngine implements AutoCloseable {
 
 	private volatile boolean running;
 
-	private Thread loop;
+	private @Nullable Thread loop;
 
 	private volatile Instant nextPurgeAt = Instant.MIN;
 
@@ -246,8 +248,10 @@ public final class SyncEngine implements AutoCloseable {
 		this.probe.removeListener(this.onNetworkChange);
 		wakeUp();
 		long graceMillis = this.config.sendTimeout().toMillis() + 1000;
+		// Set by start() while running.
+		Thread stopping = Objects.requireNonNull(this.loop);
 		try {
-			this.loop.join(graceMillis);
+			stopping.join(graceMillis);
 			if (this.sendPermits.tryAcquire(this.config.concurrency(), graceMillis, TimeUnit.MILLISECONDS)) {
 				this.sendPermits.release(this.config.concurrency());
 			}
@@ -259,7 +263,7 @@ public final class SyncEngine implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		if (this.loop.isAlive()) {
+		if (stopping.isAlive()) {
 			logger.log(System.Logger.Level.WARNING, "The engine loop did not stop within " + graceMillis + " ms");
 		}
 		this.loop = null;
@@ -366,7 +370,7 @@ public final class SyncEngine implements AutoCloseable {
 	 * start their sends. Finished sends wake the loop, so sends overlap passes instead of waiting for whole batches.
 	 * @return how long to sleep, or {@literal null} to pass again at once
 	 */
-	private Duration pump() {
+	private @Nullable Duration pump() {
 		long now = System.nanoTime();
 		if (now - this.lastSweepNanos >= SWEEP_INTERVAL.toNanos()) {
 			this.lastSweepNanos = now;
@@ -520,7 +524,7 @@ public final class SyncEngine implements AutoCloseable {
 			.orElse(null);
 		if (unreachable != null) {
 			// An outage, not a failed attempt: pause delivery before the next claim, and give these back.
-			this.probe.reportUnreachable(unreachable.error());
+			this.probe.reportUnreachable(Objects.requireNonNullElse(unreachable.error(), "unreachable"));
 		}
 		else if (answered) {
 			// The transport answered, so the remote was reached.
@@ -531,25 +535,32 @@ public final class SyncEngine implements AutoCloseable {
 		}
 	}
 
-	private static CompletionStage<List<SendResult>> single(CompletionStage<SendResult> stage) {
+	private static @Nullable CompletionStage<List<SendResult>> single(@Nullable CompletionStage<SendResult> stage) {
 		return (stage != null) ? stage.thenApply((result) -> (result != null) ? List.of(result) : null) : null;
 	}
 
 	/** One result per operation: what the transport answered, or its failure for each. */
-	private List<SendResult> toResults(List<Operation> group, List<SendResult> results, Throwable failure) {
+	private List<SendResult> toResults(List<Operation> group, @Nullable List<SendResult> results,
+			@Nullable Throwable failure) {
+		SendResult each;
+		if (failure != null) {
+			each = toResult(null, failure);
+		}
 		// Not contains(null): immutable lists throw on it.
-		boolean anyMissing = results == null || results.stream().anyMatch(Objects::isNull);
-		if (failure == null && !anyMissing && results.size() == group.size()) {
+		else if (results == null || results.stream().anyMatch(Objects::isNull)) {
+			each = SendResult.retryable("transport answered no result");
+		}
+		else if (results.size() != group.size()) {
+			each = SendResult.retryable(
+					"transport answered " + results.size() + " results for " + group.size() + " operations");
+		}
+		else {
 			return results;
 		}
-		SendResult each = (failure != null) ? toResult(null, failure)
-				: anyMissing ? SendResult.retryable("transport answered no result")
-						: SendResult.retryable("transport answered " + results.size() + " results for " + group.size()
-								+ " operations");
 		return Collections.nCopies(group.size(), each);
 	}
 
-	private SendResult toResult(SendResult result, Throwable failure) {
+	private SendResult toResult(@Nullable SendResult result, @Nullable Throwable failure) {
 		if (failure == null) {
 			return (result != null) ? result : SendResult.retryable("transport answered no result");
 		}

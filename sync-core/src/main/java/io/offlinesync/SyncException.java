@@ -1,5 +1,7 @@
 package io.offlinesync;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Base of every exception that offline-sync throws on purpose.
  *
@@ -13,7 +15,7 @@ public class SyncException extends RuntimeException {
 		super(message);
 	}
 
-	public SyncException(String message, Throwable cause) {
+	public SyncException(String message, @Nullable Throwable cause) {
 		super(message, cause);
 	}
 

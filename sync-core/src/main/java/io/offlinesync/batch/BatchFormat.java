@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -75,7 +76,7 @@ public final class BatchFormat {
 	 * @return the operations, in order
 	 * @throws IllegalArgumentException if it is not a batch, saying what is wrong
 	 */
-	public static List<BatchItem> readRequest(byte[] body, String contentEncoding) {
+	public static List<BatchItem> readRequest(byte[] body, @Nullable String contentEncoding) {
 		JsonNode root = parse(body, contentEncoding);
 		JsonNode operations = root.get("operations");
 		if (operations == null || !operations.isArray()) {
@@ -127,7 +128,7 @@ public final class BatchFormat {
 	 * @return the results, in order
 	 * @throws IllegalArgumentException if it is not a batch response, saying what is wrong
 	 */
-	public static List<BatchItemResult> readResponse(byte[] body, String contentEncoding) {
+	public static List<BatchItemResult> readResponse(byte[] body, @Nullable String contentEncoding) {
 		JsonNode results = parse(body, contentEncoding).get("results");
 		if (results == null || !results.isArray()) {
 			throw new IllegalArgumentException("A batch response is an object with an array 'results'");
@@ -162,7 +163,7 @@ public final class BatchFormat {
 		}
 	}
 
-	private static JsonNode parse(byte[] body, String contentEncoding) {
+	private static JsonNode parse(byte[] body, @Nullable String contentEncoding) {
 		byte[] json = body;
 		if (contentEncoding != null && contentEncoding.trim().equalsIgnoreCase("gzip")) {
 			json = gunzip(body);

@@ -3,6 +3,8 @@ package io.offlinesync.batch;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.SendResult;
 
 /**
@@ -14,7 +16,8 @@ import io.offlinesync.SendResult;
  * @param retryAfter how long to wait before trying again, or {@literal null}
  * @since 0.1.0
  */
-public record BatchItemResult(String idempotencyKey, Status status, String reason, Duration retryAfter) {
+public record BatchItemResult(String idempotencyKey, Status status, @Nullable String reason,
+		@Nullable Duration retryAfter) {
 
 	/** The outcomes a receiver reports. */
 	public enum Status {
@@ -39,7 +42,7 @@ public record BatchItemResult(String idempotencyKey, Status status, String reaso
 		return new BatchItemResult(idempotencyKey, Status.DONE, null, null);
 	}
 
-	public static BatchItemResult retryable(String idempotencyKey, String reason, Duration retryAfter) {
+	public static BatchItemResult retryable(String idempotencyKey, String reason, @Nullable Duration retryAfter) {
 		return new BatchItemResult(idempotencyKey, Status.RETRYABLE, reason, retryAfter);
 	}
 

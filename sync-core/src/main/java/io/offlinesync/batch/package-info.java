@@ -28,4 +28,7 @@
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.offlinesync.batch;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationFilter;
@@ -141,7 +144,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 					}
 				}
 			}
-			return new Committed<>(null, apply(operations, List.of()));
+			return new Committed<>(operations, apply(operations, List.of()));
 		});
 	}
 
@@ -153,7 +156,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public synchronized List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+	public synchronized List<Operation> list(Set<OperationStatus> statuses, @Nullable String afterId, int limit) {
 		requireOpen();
 		requirePositive(limit);
 		List<Operation> whole = new ArrayList<>();
@@ -199,7 +202,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public Operation complete(String id, String claimToken, Instant now) {
+	public Operation complete(String id, @Nullable String claimToken, Instant now) {
 		return change(id, (operation) -> Transitions.complete(operation, claimToken, now));
 	}
 
@@ -213,7 +216,7 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			List<Operation> completed = new ArrayList<>(claimed.size());
 			for (Operation operation : claimed) {
 				Operation current = this.index.get(operation.id());
-				if (Transitions.holdsClaim(current, operation.claimToken())) {
+				if (current != null && Transitions.holdsClaim(current, operation.claimToken())) {
 					completed.add(Transitions.complete(current, operation.claimToken(), now));
 				}
 			}
@@ -223,12 +226,13 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
+	public Operation fail(String id, @Nullable String claimToken, String error, @Nullable Instant retryAt,
+			Instant now) {
 		return change(id, (operation) -> Transitions.fail(operation, claimToken, error, retryAt, now));
 	}
 
 	@Override
-	public Operation release(String id, String claimToken, Instant now) {
+	public Operation release(String id, @Nullable String claimToken, Instant now) {
 		return change(id, (operation) -> Transitions.release(operation, claimToken, now));
 	}
 
@@ -357,13 +361,14 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 	 * @return the whole operation, or {@literal null} if it could not be read back: it is then quarantined, out of
 	 * the index, so that it neither stalls claims nor fails listings
 	 */
-	private Operation readable(Operation indexed) {
+	private @Nullable Operation readable(Operation indexed) {
 		try {
 			return materialized(indexed);
 		}
 		catch (UnreadableOperationException ex) {
 			this.index.remove(indexed.id());
-			this.quarantined.put(indexed.id(), new QuarantinedOperation(indexed.id(), ex.getMessage(), Instant.now()));
+			this.quarantined.put(indexed.id(),
+					new QuarantinedOperation(indexed.id(), String.valueOf(ex.getMessage()), Instant.now()));
 			logger.log(System.Logger.Level.WARNING, "Operation " + indexed.id() + " quarantined, the others go on: "
 					+ ex.getMessage());
 			return null;
@@ -542,9 +547,9 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 
 		private final Thread caller = Thread.currentThread();
 
-		private Committed<T> committed;
+		private @Nullable Committed<T> committed;
 
-		private Throwable failure;
+		private @Nullable Throwable failure;
 
 		/** Applied (or refused); written after the outcome, read without the monitor. */
 		private volatile boolean applied;
@@ -578,7 +583,8 @@ public abstract class IndexedOutboxStore implements OutboxStore {
 			if (this.failure instanceof Error error) {
 				throw error;
 			}
-			return this.committed;
+			// Without a failure, the change was applied and its outcome set.
+			return Objects.requireNonNull(this.committed);
 		}
 
 	}

@@ -13,12 +13,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
@@ -56,7 +59,7 @@ public final class OperationIndex {
 	/** Fewer stale entries than this stay in scheduledInOrder until they are polled. */
 	private static final int MIN_STALE_TO_SWEEP = 512;
 
-	private static final Comparator<Operation> BY_EXPIRY = byTimeThenId(Operation::expiresAt);
+	private static final Comparator<Operation> BY_EXPIRY = byTimeThenId(OperationIndex::expiry);
 
 	private static final int PRIORITIES = NewOperation.HIGHEST_PRIORITY + 1;
 
@@ -72,7 +75,7 @@ public final class OperationIndex {
 	 * active, moved forward only when {@link #stats()} asks, so that operations entering and leaving the active
 	 * statuses cost no sorted set of their own.
 	 */
-	private String noActiveBefore;
+	private @Nullable String noActiveBefore;
 
 	private final Map<String, TreeSet<String>> activeByOrderingKey = new HashMap<>();
 
@@ -121,16 +124,13 @@ public final class OperationIndex {
 		return elements;
 	}
 
-	/**
-	 * @param id an id
-	 * @return the operation, or {@literal null}
-	 */
-	public Operation get(String id) {
+	/** @return the operation with this id, or {@literal null} if none is held */
+	public @Nullable Operation get(String id) {
 		return this.byId.get(id);
 	}
 
 	/** @return the greatest id held, or {@literal null} if none is */
-	public String lastId() {
+	public @Nullable String lastId() {
 		return this.byId.isEmpty() ? null : this.byId.lastKey();
 	}
 
@@ -236,7 +236,7 @@ public final class OperationIndex {
 	 * @param id the id
 	 * @return the removed operation, or {@literal null}
 	 */
-	public Operation remove(String id) {
+	public @Nullable Operation remove(String id) {
 		Operation old = this.byId.remove(id);
 		if (old != null) {
 			removeFromStatusIndexes(old);
@@ -253,11 +253,12 @@ public final class OperationIndex {
 	 * @return the id of the oldest active operation with its key if that is an earlier one, otherwise
 	 * {@literal null}
 	 */
-	public String earlierWithSameKey(Operation operation) {
-		if (operation.orderingKey() == null) {
+	public @Nullable String earlierWithSameKey(Operation operation) {
+		String orderingKey = operation.orderingKey();
+		if (orderingKey == null) {
 			return null;
 		}
-		TreeSet<String> queue = this.activeByOrderingKey.get(operation.orderingKey());
+		TreeSet<String> queue = this.activeByOrderingKey.get(orderingKey);
 		if (queue == null || queue.isEmpty()) {
 			return null;
 		}
@@ -310,7 +311,7 @@ public final class OperationIndex {
 			Iterator<String> ids = this.due[priority].iterator();
 			while (candidates.size() < limit && ids.hasNext()) {
 				String id = ids.next();
-				Operation operation = this.byId.get(id);
+				Operation operation = held(id);
 				// A clock that went backwards can make a due operation not due again: it waits, in place.
 				if (!operation.nextAttemptAt().isAfter(now) && !takenOldest.contains(id)) {
 					candidates.add(operation);
@@ -325,11 +326,11 @@ public final class OperationIndex {
 	}
 
 	/** @return the due operation with the smallest id not taken yet, whatever its priority, or {@literal null} */
-	private Operation oldestDue(Instant now, Set<String> taken) {
+	private @Nullable Operation oldestDue(Instant now, Set<String> taken) {
 		Operation oldest = null;
 		for (int priority = NewOperation.LOWEST_PRIORITY; priority < PRIORITIES; priority++) {
 			for (String id : this.due[priority]) {
-				Operation operation = this.byId.get(id);
+				Operation operation = held(id);
 				if (!operation.nextAttemptAt().isAfter(now) && !taken.contains(id)) {
 					if (oldest == null || id.compareTo(oldest.id()) < 0) {
 						oldest = operation;
@@ -372,18 +373,11 @@ public final class OperationIndex {
 	 * @return claimable operations whose expiry is at or before {@code now}, soonest expired first
 	 */
 	public List<Operation> expiredBy(Instant now, int limit) {
-		List<Operation> expired = new ArrayList<>();
-		for (Operation operation : this.expiring) {
-			if (operation.expiresAt().isAfter(now) || expired.size() == limit) {
-				break;
-			}
-			expired.add(operation);
-		}
-		return expired;
+		return upTo(this.expiring, OperationIndex::expiry, now, limit);
 	}
 
 	/** @return the soonest expiry of a claimable operation, or {@literal null} if none has one */
-	public Instant nextExpiry() {
+	public @Nullable Instant nextExpiry() {
 		return this.expiring.isEmpty() ? null : this.expiring.first().expiresAt();
 	}
 
@@ -392,7 +386,7 @@ public final class OperationIndex {
 	 * @return operations in flight whose claim is at or before the cutoff
 	 */
 	public List<Operation> inFlightClaimedBefore(Instant claimedBefore) {
-		return upTo(this.inFlight, claimedBefore);
+		return upTo(this.inFlight, Operation::updatedAt, claimedBefore, Integer.MAX_VALUE);
 	}
 
 	/**
@@ -400,13 +394,15 @@ public final class OperationIndex {
 	 * @return done and expired operations last updated at or before the cutoff
 	 */
 	public List<Operation> doneBefore(Instant updatedBefore) {
-		return upTo(this.done, updatedBefore);
+		return upTo(this.done, Operation::updatedAt, updatedBefore, Integer.MAX_VALUE);
 	}
 
-	private static List<Operation> upTo(TreeSet<Operation> byUpdated, Instant cutoff) {
+	/** @return the first operations of a set in the order of a time, up to the cutoff and at most the limit */
+	private static List<Operation> upTo(TreeSet<Operation> byTime, Function<Operation, Instant> time, Instant cutoff,
+			int limit) {
 		List<Operation> result = new ArrayList<>();
-		for (Operation operation : byUpdated) {
-			if (operation.updatedAt().isAfter(cutoff)) {
+		for (Operation operation : byTime) {
+			if (result.size() == limit || time.apply(operation).isAfter(cutoff)) {
 				break;
 			}
 			result.add(operation);
@@ -421,7 +417,7 @@ public final class OperationIndex {
 	 * @param limit the most to return
 	 * @return the operations
 	 */
-	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+	public List<Operation> list(Set<OperationStatus> statuses, @Nullable String afterId, int limit) {
 		NavigableMap<String, Operation> range = (afterId != null) ? this.byId.tailMap(afterId, false) : this.byId;
 		List<Operation> result = new ArrayList<>();
 		for (Operation operation : range.values()) {
@@ -455,9 +451,9 @@ public final class OperationIndex {
 		return active;
 	}
 
-	private Instant oldestActiveCreatedAt() {
+	private @Nullable Instant oldestActiveCreatedAt() {
 		long active = activeCount();
-		if (active == 0) {
+		if (active == 0 || this.noActiveBefore == null) {
 			this.noActiveBefore = null;
 			return null;
 		}
@@ -474,35 +470,51 @@ public final class OperationIndex {
 		if (this.noActiveBefore == null || operation.id().compareTo(this.noActiveBefore) < 0) {
 			this.noActiveBefore = operation.id();
 		}
-		if (operation.orderingKey() != null) {
-			TreeSet<String> queue = this.activeByOrderingKey.computeIfAbsent(operation.orderingKey(),
-					(key) -> new TreeSet<>());
+		String orderingKey = operation.orderingKey();
+		if (orderingKey != null) {
+			TreeSet<String> queue = this.activeByOrderingKey.computeIfAbsent(orderingKey, (key) -> new TreeSet<>());
 			String previousHead = queue.isEmpty() ? null : queue.first();
 			queue.add(operation.id());
 			if (previousHead != null && !previousHead.equals(queue.first())) {
 				// An older operation came back (an operator retry): the former head must wait for it again.
-				unschedule(this.byId.get(previousHead));
+				unschedule(held(previousHead));
 			}
 		}
 	}
 
 	private void leaveActive(Operation operation) {
-		if (operation.orderingKey() != null) {
-			TreeSet<String> queue = this.activeByOrderingKey.get(operation.orderingKey());
+		String orderingKey = operation.orderingKey();
+		if (orderingKey != null) {
+			TreeSet<String> queue = queueOf(orderingKey);
 			boolean wasHead = queue.first().equals(operation.id());
 			queue.remove(operation.id());
 			if (queue.isEmpty()) {
-				this.activeByOrderingKey.remove(operation.orderingKey());
+				this.activeByOrderingKey.remove(orderingKey);
 			}
 			else if (wasHead) {
-				schedule(this.byId.get(queue.first()));
+				schedule(held(queue.first()));
 			}
 		}
 	}
 
 	private boolean isHead(Operation operation) {
-		return operation.orderingKey() == null
-				|| this.activeByOrderingKey.get(operation.orderingKey()).first().equals(operation.id());
+		String orderingKey = operation.orderingKey();
+		return orderingKey == null || queueOf(orderingKey).first().equals(operation.id());
+	}
+
+	/** An operation the index holds: one its other indexes name by id. */
+	private Operation held(String id) {
+		return Objects.requireNonNull(this.byId.get(id), id);
+	}
+
+	/** The queue of an ordering key that has an active operation. */
+	private TreeSet<String> queueOf(String orderingKey) {
+		return Objects.requireNonNull(this.activeByOrderingKey.get(orderingKey), orderingKey);
+	}
+
+	/** The expiry of an operation in {@link #expiring}, which holds only operations with one. */
+	private static Instant expiry(Operation operation) {
+		return Objects.requireNonNull(operation.expiresAt(), operation.id());
 	}
 
 	private void addToStatusIndexes(Operation operation) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 import io.offlinesync.OperationFilter;
 import io.offlinesync.OperationNotFoundException;
@@ -48,7 +50,7 @@ public interface OutboxStore extends AutoCloseable {
 	 * @param limit the most to return; at least 1
 	 * @return the operations
 	 */
-	List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit);
+	List<Operation> list(Set<OperationStatus> statuses, @Nullable String afterId, int limit);
 
 	/**
 	 * Claim up to {@code limit} operations that are due at {@code now} and have not expired: the highest priority
@@ -82,7 +84,7 @@ public interface OutboxStore extends AutoCloseable {
 	 * @return the operation, now {@link OperationStatus#DONE}
 	 * @throws OperationStateException if the caller does not hold the current claim
 	 */
-	Operation complete(String id, String claimToken, Instant now);
+	Operation complete(String id, @Nullable String claimToken, Instant now);
 
 	/**
 	 * Mark many claimed operations delivered, as {@link #complete} would one by one, but in as few durable writes as
@@ -116,7 +118,7 @@ public interface OutboxStore extends AutoCloseable {
 	 * @return the operation, now {@link OperationStatus#FAILED} or {@link OperationStatus#PERMANENTLY_FAILED}
 	 * @throws OperationStateException if the caller does not hold the current claim
 	 */
-	Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now);
+	Operation fail(String id, @Nullable String claimToken, String error, @Nullable Instant retryAt, Instant now);
 
 	/**
 	 * Give a claimed operation back without an attempt having been made: the attempt the claim counted is taken
@@ -127,7 +129,7 @@ public interface OutboxStore extends AutoCloseable {
 	 * @return the operation, claimable again
 	 * @throws OperationStateException if the caller does not hold the current claim
 	 */
-	Operation release(String id, String claimToken, Instant now);
+	Operation release(String id, @Nullable String claimToken, Instant now);
 
 	/**
 	 * Requeue operations claimed at or before {@code claimedBefore} whose claim holder never reported back (it

@@ -13,6 +13,8 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 
 /**
@@ -55,9 +57,9 @@ final class SortedRuns {
 
 		private final List<E> sorted;
 
-		private final Comparator<? super E> order;
+		private final @Nullable Comparator<? super E> order;
 
-		Run(List<E> sorted, Comparator<? super E> order) {
+		Run(List<E> sorted, @Nullable Comparator<? super E> order) {
 			this.sorted = sorted;
 			this.order = order;
 		}
@@ -73,7 +75,7 @@ final class SortedRuns {
 		}
 
 		@Override
-		public Comparator<? super E> comparator() {
+		public @Nullable Comparator<? super E> comparator() {
 			return this.order;
 		}
 
@@ -148,7 +150,7 @@ final class SortedRuns {
 		}
 
 		@Override
-		public Comparator<? super String> comparator() {
+		public @Nullable Comparator<? super String> comparator() {
 			return null;
 		}
 

@@ -1,7 +1,10 @@
 package io.offlinesync.store;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStateException;
@@ -68,7 +71,7 @@ public final class Transitions {
 	 * @return the claimed copy
 	 * @throws OperationStateException if the operation is not claimable, not due, or must wait for an earlier one
 	 */
-	public static Operation claim(Operation operation, String earlierWithSameKey, String claimToken, Instant now) {
+	public static Operation claim(Operation operation, @Nullable String earlierWithSameKey, String claimToken, Instant now) {
 		if (!operation.status().isClaimable()) {
 			throw new OperationStateException("Operation '" + operation.id() + "' cannot be claimed: its status is "
 					+ operation.status() + ", and only PENDING or FAILED operations can be claimed");
@@ -101,7 +104,7 @@ public final class Transitions {
 	 * @param now the current time
 	 * @return the done copy
 	 */
-	public static Operation complete(Operation operation, String claimToken, Instant now) {
+	public static Operation complete(Operation operation, @Nullable String claimToken, Instant now) {
 		requireClaim(operation, claimToken, "complete");
 		return operation.toBuilder()
 			.status(OperationStatus.DONE)
@@ -120,7 +123,8 @@ public final class Transitions {
 	 * @param now the current time
 	 * @return the failed or parked copy
 	 */
-	public static Operation fail(Operation operation, String claimToken, String error, Instant retryAt, Instant now) {
+	public static Operation fail(Operation operation, @Nullable String claimToken, String error,
+			@Nullable Instant retryAt, Instant now) {
 		requireClaim(operation, claimToken, "fail");
 		Operation.Builder failed = operation.toBuilder().claimToken(null).lastError(error).updatedAt(now);
 		if (retryAt == null) {
@@ -136,7 +140,7 @@ public final class Transitions {
 	 * @param now the current time
 	 * @return the claimable copy, due at {@code now}
 	 */
-	public static Operation release(Operation operation, String claimToken, Instant now) {
+	public static Operation release(Operation operation, @Nullable String claimToken, Instant now) {
 		requireClaim(operation, claimToken, "release");
 		int attempt = Math.max(0, operation.attempt() - 1);
 		return operation.toBuilder()
@@ -224,17 +228,17 @@ public final class Transitions {
 	 * @param claimToken the caller's claim token
 	 * @return whether it is in flight under that token
 	 */
-	public static boolean holdsClaim(Operation operation, String claimToken) {
+	public static boolean holdsClaim(@Nullable Operation operation, @Nullable String claimToken) {
 		return operation != null && operation.status() == OperationStatus.IN_FLIGHT
-				&& operation.claimToken().equals(claimToken);
+				&& Objects.equals(operation.claimToken(), claimToken);
 	}
 
-	private static void requireClaim(Operation operation, String claimToken, String action) {
+	private static void requireClaim(Operation operation, @Nullable String claimToken, String action) {
 		if (operation.status() != OperationStatus.IN_FLIGHT) {
 			throw new OperationStateException("Cannot " + action + " operation '" + operation.id()
 					+ "': it is not in flight (status " + operation.status() + "), so the caller's claim has ended");
 		}
-		if (!operation.claimToken().equals(claimToken)) {
+		if (!Objects.equals(operation.claimToken(), claimToken)) {
 			throw new OperationStateException("Cannot " + action + " operation '" + operation.id()
 					+ "': the caller's claim is no longer current (it was requeued and claimed again)");
 		}

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.batch.BatchFormat;
 import io.offlinesync.batch.BatchItem;
 import io.offlinesync.batch.BatchItemResult;
@@ -54,10 +56,10 @@ public final class DeliveryReceiver {
 			return BatchItemResult.done(key);
 		}
 		catch (RejectedOperationException ex) {
-			return BatchItemResult.permanent(key, ex.getMessage());
+			return BatchItemResult.permanent(key, String.valueOf(ex.getMessage()));
 		}
 		catch (RetryLaterException ex) {
-			return BatchItemResult.retryable(key, ex.getMessage(), ex.retryAfter());
+			return BatchItemResult.retryable(key, String.valueOf(ex.getMessage()), ex.retryAfter());
 		}
 		catch (RuntimeException ex) {
 			Throwable cause = (ex instanceof HandlingFailedException && ex.getCause() != null) ? ex.getCause() : ex;
@@ -74,7 +76,7 @@ public final class DeliveryReceiver {
 	 * @return the response body
 	 * @throws IllegalArgumentException if the body is no batch (a 400 for the sender), saying why
 	 */
-	public byte[] receiveBatch(byte[] body, String contentEncoding) {
+	public byte[] receiveBatch(byte[] body, @Nullable String contentEncoding) {
 		List<BatchItem> items = BatchFormat.readRequest(body, contentEncoding);
 		List<BatchItemResult> results = new ArrayList<>(items.size());
 		for (BatchItem item : items) {

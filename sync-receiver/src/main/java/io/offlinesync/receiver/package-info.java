@@ -5,4 +5,7 @@
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.offlinesync.receiver;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,6 +1,8 @@
 package io.offlinesync.autoconfigure;
 
 import io.micrometer.observation.transport.ReceiverContext;
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
 
@@ -15,7 +17,7 @@ public final class DeliveryObservationContext extends ReceiverContext<Operation>
 
 	private final Operation operation;
 
-	private SendResult result;
+	private @Nullable SendResult result;
 
 	DeliveryObservationContext(Operation operation) {
 		super((carrier, key) -> carrier.traceContext().get(key));
@@ -29,7 +31,7 @@ public final class DeliveryObservationContext extends ReceiverContext<Operation>
 	}
 
 	/** @return the result of the attempt, once it ended; {@literal null} before, or when the send threw */
-	public SendResult getResult() {
+	public @Nullable SendResult getResult() {
 		return this.result;
 	}
 

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.DeliveryListener;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
@@ -17,18 +19,18 @@ public final class DeliveryTracker implements DeliveryListener {
 
 	private final Clock clock;
 
-	private volatile Instant lastSuccessAt;
+	private volatile @Nullable Instant lastSuccessAt;
 
-	private volatile Instant lastErrorAt;
+	private volatile @Nullable Instant lastErrorAt;
 
-	private volatile String lastError;
+	private volatile @Nullable String lastError;
 
 	public DeliveryTracker(Clock clock) {
 		this.clock = clock;
 	}
 
 	@Override
-	public void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored) {
+	public void onAttempt(Operation operation, SendResult result, Duration latency, @Nullable Operation stored) {
 		if (result.isOk()) {
 			this.lastSuccessAt = this.clock.instant();
 		}
@@ -39,17 +41,17 @@ public final class DeliveryTracker implements DeliveryListener {
 	}
 
 	/** @return when the last delivery succeeded, or {@literal null} */
-	public Instant lastSuccessAt() {
+	public @Nullable Instant lastSuccessAt() {
 		return this.lastSuccessAt;
 	}
 
 	/** @return when the last attempt failed, or {@literal null} */
-	public Instant lastErrorAt() {
+	public @Nullable Instant lastErrorAt() {
 		return this.lastErrorAt;
 	}
 
 	/** @return the operation id and error of the last failed attempt, or {@literal null} */
-	public String lastError() {
+	public @Nullable String lastError() {
 		return this.lastError;
 	}
 

@@ -2,6 +2,8 @@ package io.offlinesync.autoconfigure;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The thresholds of {@code sync.health.*}, validated: each is off ({@literal null}) or not negative.
  *
@@ -9,7 +11,8 @@ import java.time.Duration;
  * @param maxOldestPendingAge age of the oldest undelivered operation above which health is DOWN, or {@literal null}
  * @param maxParked parked operations above which health is DOWN, or {@literal null}
  */
-record HealthThresholds(Long maxBacklog, Duration maxOldestPendingAge, Long maxParked) {
+record HealthThresholds(@Nullable Long maxBacklog, @Nullable Duration maxOldestPendingAge,
+		@Nullable Long maxParked) {
 
 	HealthThresholds {
 		requireNotNegative("sync.health.max-backlog", maxBacklog);
@@ -23,7 +26,7 @@ record HealthThresholds(Long maxBacklog, Duration maxOldestPendingAge, Long maxP
 		return new HealthThresholds(health.getMaxBacklog(), health.getMaxOldestPendingAge(), health.getMaxParked());
 	}
 
-	private static void requireNotNegative(String property, Long value) {
+	private static void requireNotNegative(String property, @Nullable Long value) {
 		if (value != null && value < 0) {
 			throw invalid(property, value);
 		}

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpMethod;
 
 import io.offlinesync.InvalidOperationException;
@@ -61,15 +62,15 @@ final class HttpOperationRules implements OperationValidator {
 	 * @param defaultHeaders headers every request carries
 	 * @param overridableHeaders names of default headers an operation may set itself
 	 */
-	HttpOperationRules(URI baseUrl, Set<String> defaultHeaders, Set<String> overridableHeaders) {
+	HttpOperationRules(@Nullable URI baseUrl, Set<String> defaultHeaders, Set<String> overridableHeaders) {
 		this.baseUrl = requireBaseUrl(baseUrl);
-		String path = (baseUrl.getRawPath() != null) ? baseUrl.getRawPath() : "";
+		String path = (this.baseUrl.getRawPath() != null) ? this.baseUrl.getRawPath() : "";
 		this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
 		this.defaultHeaders = lowerCase(defaultHeaders);
 		this.overridableHeaders = lowerCase(overridableHeaders);
 	}
 
-	private static URI requireBaseUrl(URI baseUrl) {
+	private static URI requireBaseUrl(@Nullable URI baseUrl) {
 		if (baseUrl == null) {
 			throw new InvalidSyncPropertyException("sync.transport.base-url",
 					"'sync.transport.base-url' is not set; the HTTP transport resolves operation targets against it. "

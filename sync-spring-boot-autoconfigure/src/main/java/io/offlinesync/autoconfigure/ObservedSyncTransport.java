@@ -3,6 +3,7 @@ package io.offlinesync.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import io.micrometer.common.KeyValues;
@@ -49,8 +50,9 @@ final class ObservedSyncTransport implements BatchTransport {
 			throw ex;
 		}
 		if (sending == null) {
+			// A transport that breaks its contract: the engine retries the operation, as when called directly.
 			observation.stop();
-			return null;
+			return CompletableFuture.completedFuture(null);
 		}
 		return sending.whenComplete((result, failure) -> {
 			context.setResult(result);
@@ -85,7 +87,7 @@ final class ObservedSyncTransport implements BatchTransport {
 		}
 		if (sending == null) {
 			observations.forEach(Observation::stop);
-			return null;
+			return CompletableFuture.completedFuture(null);
 		}
 		return sending.whenComplete((results, failure) -> {
 			for (int i = 0; i < observations.size(); i++) {

@@ -2,7 +2,7 @@ package io.offlinesync.autoconfigure;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-
+import java.util.Objects;
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -103,7 +103,8 @@ final class SpringJdbcTransactions implements JdbcTransactions {
 
 		@Override
 		public synchronized SQLException getCause() {
-			return (SQLException) super.getCause();
+			// Made with one, and never another.
+			return (SQLException) Objects.requireNonNull(super.getCause());
 		}
 
 	}

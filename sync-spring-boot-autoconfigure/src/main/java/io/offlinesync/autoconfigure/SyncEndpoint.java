@@ -115,7 +115,7 @@ public class SyncEndpoint {
 			return describe(this.outbox.retry(id));
 		}
 		catch (OperationStateException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), "Operation cannot be retried");
+			throw new InvalidEndpointRequestException(String.valueOf(ex.getMessage()), "Operation cannot be retried");
 		}
 	}
 
@@ -130,7 +130,7 @@ public class SyncEndpoint {
 			return describe(this.outbox.discard(id));
 		}
 		catch (OperationStateException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), "Operation cannot be discarded");
+			throw new InvalidEndpointRequestException(String.valueOf(ex.getMessage()), "Operation cannot be discarded");
 		}
 	}
 
@@ -214,7 +214,7 @@ public class SyncEndpoint {
 			return (limit != null) ? filter.withLimit(limit) : filter;
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), "Invalid filter");
+			throw new InvalidEndpointRequestException(String.valueOf(ex.getMessage()), "Invalid filter");
 		}
 	}
 

@@ -2,6 +2,7 @@ package io.offlinesync.autoconfigure;
 
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
@@ -25,7 +26,7 @@ class SyncFailureAnalyzer extends AbstractFailureAnalyzer<io.offlinesync.SyncExc
 	}
 
 	@Override
-	protected FailureAnalysis analyze(Throwable rootFailure, io.offlinesync.SyncException cause) {
+	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, io.offlinesync.SyncException cause) {
 		if (cause instanceof InvalidSyncPropertyException invalid) {
 			return new FailureAnalysis("Invalid offline-sync configuration: " + invalid.getMessage(),
 					"Update '" + invalid.getProperty() + "' in your application configuration.", cause);

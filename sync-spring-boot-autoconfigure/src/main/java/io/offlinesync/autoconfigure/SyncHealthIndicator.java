@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
@@ -29,18 +30,18 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 
 	private final Outbox outbox;
 
-	private final NetworkProbe probe;
+	private final @Nullable NetworkProbe probe;
 
-	private final SyncEngine engine;
+	private final @Nullable SyncEngine engine;
 
-	private final DeliveryTracker tracker;
+	private final @Nullable DeliveryTracker tracker;
 
 	private final HealthThresholds thresholds;
 
 	private final Clock clock;
 
-	SyncHealthIndicator(Outbox outbox, NetworkProbe probe, SyncEngine engine, DeliveryTracker tracker,
-			HealthThresholds thresholds, Clock clock) {
+	SyncHealthIndicator(Outbox outbox, @Nullable NetworkProbe probe, @Nullable SyncEngine engine,
+			@Nullable DeliveryTracker tracker, HealthThresholds thresholds, Clock clock) {
 		super("The offline-sync outbox store could not be read");
 		this.outbox = outbox;
 		this.probe = probe;
@@ -127,7 +128,7 @@ class SyncHealthIndicator extends AbstractHealthIndicator {
 		return described;
 	}
 
-	private static void putIfPresent(Health.Builder builder, String key, Object value) {
+	private static void putIfPresent(Health.Builder builder, String key, @Nullable Object value) {
 		if (value != null) {
 			builder.withDetail(key, value.toString());
 		}

@@ -52,8 +52,9 @@ public final class SyncJdbcStoreAutoConfiguration {
 			.getIfUnique(() -> new DataSourceTransactionManager(dataSource));
 		JdbcOutboxStore.Builder builder = JdbcOutboxStore.builder(new SpringJdbcTransactions(dataSource, manager));
 		SyncSettings.validated(() -> builder.tableName(jdbc.getTableName()));
-		if (jdbc.getOwner() != null) {
-			SyncSettings.validated(() -> builder.owner(jdbc.getOwner()));
+		String owner = jdbc.getOwner();
+		if (owner != null) {
+			SyncSettings.validated(() -> builder.owner(owner));
 		}
 		builder.createSchema(switch (jdbc.getInitializeSchema()) {
 			case ALWAYS -> true;

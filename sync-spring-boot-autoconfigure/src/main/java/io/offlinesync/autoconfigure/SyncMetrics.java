@@ -2,10 +2,8 @@ package io.offlinesync.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -16,6 +14,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.DeliveryListener;
 import io.offlinesync.EnqueueListener;
@@ -42,7 +41,7 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 
 	private final Outbox outbox;
 
-	private final NetworkProbe probe;
+	private final @Nullable NetworkProbe probe;
 
 	/** Looked up when read: the engine takes this class as a listener, so it cannot be passed in made. */
 	private final Supplier<SyncEngine> engine;
@@ -52,13 +51,13 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 	private final LongAdder enqueued = new LongAdder();
 
 	/** Set once by {@link #bindTo}; attempts before it (none in practice) are not counted. */
-	private volatile Meters meters;
+	private volatile @Nullable Meters meters;
 
-	private OutboxStats snapshot;
+	private @Nullable OutboxStats snapshot;
 
 	private long snapshotNanos;
 
-	SyncMetrics(Outbox outbox, NetworkProbe probe, Supplier<SyncEngine> engine, Clock clock) {
+	SyncMetrics(Outbox outbox, @Nullable NetworkProbe probe, Supplier<SyncEngine> engine, Clock clock) {
 		this.outbox = outbox;
 		this.probe = probe;
 		this.engine = engine;
@@ -131,13 +130,13 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 	}
 
 	@Override
-	public void onAttempt(Operation operation, SendResult result, Duration latency, Operation stored) {
+	public void onAttempt(Operation operation, SendResult result, Duration latency, @Nullable Operation stored) {
 		Meters meters = this.meters;
 		if (meters == null) {
 			return;
 		}
-		meters.deliveries.get(result.outcome()).increment();
-		meters.latency.get(result.outcome()).record(latency.toNanos(), TimeUnit.NANOSECONDS);
+		meters.deliveries[result.outcome().ordinal()].increment();
+		meters.latency[result.outcome().ordinal()].record(latency.toNanos(), TimeUnit.NANOSECONDS);
 		if (stored != null && result.outcome() == SendResult.Outcome.RETRYABLE
 				&& stored.status() == OperationStatus.FAILED) {
 			meters.retries.increment();
@@ -158,9 +157,11 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 	/** The meters every attempt updates, made once: a lookup in the registry per attempt would cost a map search. */
 	private static final class Meters {
 
-		private final Map<SendResult.Outcome, Counter> deliveries = new EnumMap<>(SendResult.Outcome.class);
+		/** By outcome ordinal. */
+		private final Counter[] deliveries = new Counter[SendResult.Outcome.values().length];
 
-		private final Map<SendResult.Outcome, Timer> latency = new EnumMap<>(SendResult.Outcome.class);
+		/** By outcome ordinal. */
+		private final Timer[] latency = new Timer[SendResult.Outcome.values().length];
 
 		private final Counter retries;
 
@@ -171,14 +172,14 @@ class SyncMetrics implements MeterBinder, DeliveryListener, EnqueueListener {
 		Meters(MeterRegistry registry) {
 			for (SendResult.Outcome outcome : SendResult.Outcome.values()) {
 				String tag = outcome.name().toLowerCase(Locale.ROOT);
-				this.deliveries.put(outcome, Counter.builder("sync.deliveries")
+				this.deliveries[outcome.ordinal()] = Counter.builder("sync.deliveries")
 					.tag("outcome", tag)
 					.description("Delivery attempts by outcome; unreachable ones are outages, not attempts")
-					.register(registry));
-				this.latency.put(outcome, Timer.builder("sync.send.latency")
+					.register(registry);
+				this.latency[outcome.ordinal()] = Timer.builder("sync.send.latency")
 					.tag("outcome", tag)
 					.description("Time from send to result")
-					.register(registry));
+					.register(registry);
 			}
 			this.retries = Counter.builder("sync.retries")
 				.description("Failed attempts after which another attempt was scheduled")

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -94,27 +95,27 @@ public class SyncProperties {
 		 * Priority, from 1 (lowest) to 9 (highest); due operations of a higher priority are claimed first. 5 when
 		 * unset.
 		 */
-		private Integer priority;
+		private @Nullable Integer priority;
 
 		/**
 		 * How long after enqueue an operation is no longer worth sending: not delivered by then, it expires and is
 		 * never sent. Never when unset.
 		 */
-		private Duration timeToLive;
+		private @Nullable Duration timeToLive;
 
-		public Integer getPriority() {
+		public @Nullable Integer getPriority() {
 			return this.priority;
 		}
 
-		public void setPriority(Integer priority) {
+		public void setPriority(@Nullable Integer priority) {
 			this.priority = priority;
 		}
 
-		public Duration getTimeToLive() {
+		public @Nullable Duration getTimeToLive() {
 			return this.timeToLive;
 		}
 
-		public void setTimeToLive(Duration timeToLive) {
+		public void setTimeToLive(@Nullable Duration timeToLive) {
 			this.timeToLive = timeToLive;
 		}
 
@@ -232,7 +233,7 @@ public class SyncProperties {
 			 * Name this instance records on the operations it claims; host name, process id and a random suffix
 			 * when not set.
 			 */
-			private String owner;
+			private @Nullable String owner;
 
 			public String getTableName() {
 				return this.tableName;
@@ -250,11 +251,11 @@ public class SyncProperties {
 				this.initializeSchema = initializeSchema;
 			}
 
-			public String getOwner() {
+			public @Nullable String getOwner() {
 				return this.owner;
 			}
 
-			public void setOwner(String owner) {
+			public void setOwner(@Nullable String owner) {
 				this.owner = owner;
 			}
 
@@ -505,17 +506,17 @@ public class SyncProperties {
 		/**
 		 * URL to request in HTTP mode; any answer below 500 means online.
 		 */
-		private URI url;
+		private @Nullable URI url;
 
 		/**
 		 * Host to connect to in TCP mode.
 		 */
-		private String host;
+		private @Nullable String host;
 
 		/**
 		 * Port to connect to in TCP mode.
 		 */
-		private Integer port;
+		private @Nullable Integer port;
 
 		/**
 		 * How long an "online" answer is reused before the next check.
@@ -546,27 +547,27 @@ public class SyncProperties {
 			this.mode = mode;
 		}
 
-		public URI getUrl() {
+		public @Nullable URI getUrl() {
 			return this.url;
 		}
 
-		public void setUrl(URI url) {
+		public void setUrl(@Nullable URI url) {
 			this.url = url;
 		}
 
-		public String getHost() {
+		public @Nullable String getHost() {
 			return this.host;
 		}
 
-		public void setHost(String host) {
+		public void setHost(@Nullable String host) {
 			this.host = host;
 		}
 
-		public Integer getPort() {
+		public @Nullable Integer getPort() {
 			return this.port;
 		}
 
-		public void setPort(Integer port) {
+		public void setPort(@Nullable Integer port) {
 			this.port = port;
 		}
 
@@ -635,13 +636,13 @@ public class SyncProperties {
 		/**
 		 * Base URL that operation targets are resolved against; no request ever leaves it.
 		 */
-		private URI baseUrl;
+		private @Nullable URI baseUrl;
 
 		/**
 		 * Time to open a connection, TLS handshake included; a remote that cannot be reached within it counts as
 		 * an outage, not as a failed attempt. Shorter than the timeout; half of it when not set.
 		 */
-		private Duration connectTimeout;
+		private @Nullable Duration connectTimeout;
 
 		/**
 		 * Timeout of one request, connection included; a request that gets no answer within it is a failed,
@@ -686,15 +687,15 @@ public class SyncProperties {
 			return this.batch;
 		}
 
-		public URI getBaseUrl() {
+		public @Nullable URI getBaseUrl() {
 			return this.baseUrl;
 		}
 
-		public void setBaseUrl(URI baseUrl) {
+		public void setBaseUrl(@Nullable URI baseUrl) {
 			this.baseUrl = baseUrl;
 		}
 
-		public Duration getConnectTimeout() {
+		public @Nullable Duration getConnectTimeout() {
 			return this.connectTimeout;
 		}
 
@@ -705,7 +706,7 @@ public class SyncProperties {
 			return (this.connectTimeout != null) ? this.connectTimeout : this.timeout.dividedBy(2);
 		}
 
-		public void setConnectTimeout(Duration connectTimeout) {
+		public void setConnectTimeout(@Nullable Duration connectTimeout) {
 			this.connectTimeout = connectTimeout;
 		}
 
@@ -864,39 +865,39 @@ public class SyncProperties {
 		/**
 		 * Undelivered operations above which the health is DOWN.
 		 */
-		private Long maxBacklog;
+		private @Nullable Long maxBacklog;
 
 		/**
 		 * Age of the oldest undelivered operation above which the health is DOWN.
 		 */
-		private Duration maxOldestPendingAge;
+		private @Nullable Duration maxOldestPendingAge;
 
 		/**
 		 * Parked (permanently failed) operations above which the health is DOWN.
 		 */
-		private Long maxParked;
+		private @Nullable Long maxParked;
 
-		public Long getMaxBacklog() {
+		public @Nullable Long getMaxBacklog() {
 			return this.maxBacklog;
 		}
 
-		public void setMaxBacklog(Long maxBacklog) {
+		public void setMaxBacklog(@Nullable Long maxBacklog) {
 			this.maxBacklog = maxBacklog;
 		}
 
-		public Duration getMaxOldestPendingAge() {
+		public @Nullable Duration getMaxOldestPendingAge() {
 			return this.maxOldestPendingAge;
 		}
 
-		public void setMaxOldestPendingAge(Duration maxOldestPendingAge) {
+		public void setMaxOldestPendingAge(@Nullable Duration maxOldestPendingAge) {
 			this.maxOldestPendingAge = maxOldestPendingAge;
 		}
 
-		public Long getMaxParked() {
+		public @Nullable Long getMaxParked() {
 			return this.maxParked;
 		}
 
-		public void setMaxParked(Long maxParked) {
+		public void setMaxParked(@Nullable Long maxParked) {
 			this.maxParked = maxParked;
 		}
 

@@ -34,7 +34,7 @@ final class TracerContextCapture implements TraceContextCapture {
 			return Map.of();
 		}
 		Map<String, String> fields = new LinkedHashMap<>();
-		propagator.inject(context, fields, Map::put);
+		propagator.inject(context, fields, (carrier, key, value) -> fields.put(key, value));
 		return fields;
 	}
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
@@ -195,7 +196,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 			this.rules.checkHeaders(operation.headers());
 		}
 		catch (InvalidOperationException ex) {
-			return CompletableFuture.completedFuture(SendResult.permanent(ex.getMessage()));
+			return CompletableFuture.completedFuture(SendResult.permanent(String.valueOf(ex.getMessage())));
 		}
 		Mono<SendResult> result = exchange(method, uri, operation, 0).timeout(this.timeout)
 			.onErrorResume((failure) -> Mono.just(failed(failure)));
@@ -232,7 +233,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 				positions.add(i);
 			}
 			catch (InvalidOperationException ex) {
-				results[i] = SendResult.permanent(ex.getMessage());
+				results[i] = SendResult.permanent(String.valueOf(ex.getMessage()));
 			}
 		}
 		if (items.isEmpty()) {
@@ -388,7 +389,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 	/**
 	 * {@code Retry-After} is either delay-seconds or an HTTP-date; anything else is ignored.
 	 */
-	Duration retryAfter(String value) {
+	@Nullable Duration retryAfter(@Nullable String value) {
 		if (value == null || value.isBlank()) {
 			return null;
 		}

@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A TCP proxy on 127.0.0.1 that makes a link of the kind an outbox catches up over after an outage: a one-way delay
  * each way (a round trip of twice it), a bandwidth cap each way shared by every connection, and faults on request —
@@ -44,7 +46,8 @@ public final class ShapingProxy implements AutoCloseable {
 
 	private long bytesPerSecond;
 
-	private ServerSocket server;
+	/** Set by {@link #start()}. */
+	private @Nullable ServerSocket server;
 
 	private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
@@ -108,12 +111,16 @@ public final class ShapingProxy implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		daemon("shaping-proxy-accept", this::accept).start();
+		ServerSocket listening = this.server;
+		daemon("shaping-proxy-accept", () -> accept(listening)).start();
 		return this;
 	}
 
 	/** @return the port it listens on */
 	public int port() {
+		if (this.server == null) {
+			throw new IllegalStateException("The proxy is not started: call start() first");
+		}
 		return this.server.getLocalPort();
 	}
 
@@ -186,11 +193,11 @@ public final class ShapingProxy implements AutoCloseable {
 		this.sockets.clear();
 	}
 
-	private void accept() {
+	private void accept(ServerSocket listening) {
 		while (!this.closed) {
 			Socket client;
 			try {
-				client = this.server.accept();
+				client = listening.accept();
 			}
 			catch (IOException ex) {
 				return;

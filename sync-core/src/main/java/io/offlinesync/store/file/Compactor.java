@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.RandomAccess;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 
 /**
@@ -45,7 +47,7 @@ final class Compactor {
 	private final JournalFormat format;
 
 	/** The compaction running, if any; guarded by the store's monitor. */
-	private Thread running;
+	private @Nullable Thread running;
 
 	/** After a failed compaction, the journal's record count from which to try again; guarded by the monitor. */
 	private long againAtRecords;

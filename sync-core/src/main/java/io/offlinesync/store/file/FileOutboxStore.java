@@ -12,6 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 import io.offlinesync.StoreException;
 import io.offlinesync.StoreFormatException;
@@ -87,7 +89,8 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 
 	private volatile boolean closing;
 
-	private RecoveryReport recovery;
+	/** Until the journal is read: nothing read, nothing dropped. */
+	private RecoveryReport recovery = new RecoveryReport(0, List.of(), null);
 
 	private FileOutboxStore(Path directory, FileStoreSettings settings) throws IOException {
 		this.directory = directory;
@@ -369,7 +372,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	}
 
 	/** With the monitor held: what a compaction writes, or {@literal null} if it has to wait. */
-	Snapshot snapshot() {
+	@Nullable Snapshot snapshot() {
 		try {
 			// The compaction reads the live records from the file.
 			this.writer.writeHeld();
@@ -517,7 +520,7 @@ public final class FileOutboxStore extends IndexedOutboxStore {
 	 * The previous state of each id a write changed ({@literal null}: it did not exist; a {@literal null} list: none
 	 * did), and where the write began.
 	 */
-	private record Undo(long seq, List<String> ids, List<Operation> previous, long offset) {
+	private record Undo(long seq, List<String> ids, @Nullable List<Operation> previous, long offset) {
 	}
 
 	/**

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.StoreException;
 
 /**
@@ -81,7 +83,7 @@ final class GroupCommit {
 	private boolean syncing;
 
 	/** The one writer that waits, until a deadline, for others to join its force; guarded by {@code syncState}. */
-	private Waiter gatherer;
+	private @Nullable Waiter gatherer;
 
 	/** Writers parked until their write is durable or they may lead a force; guarded by {@code syncState}. */
 	private final List<Waiter> waiters = new ArrayList<>();
@@ -92,10 +94,10 @@ final class GroupCommit {
 	 */
 	private volatile long[][] rolledBack = new long[0][];
 
-	private volatile StoreException rollbackCause;
+	private volatile @Nullable StoreException rollbackCause;
 
 	/** Starts the forces of large writes; created with the first, under the store's monitor. */
-	private volatile ExecutorService forceAhead;
+	private volatile @Nullable ExecutorService forceAhead;
 
 	/** The last write whose force was started ahead: its writer leaves the forcing to that thread. */
 	private volatile long forcedAheadSeq;

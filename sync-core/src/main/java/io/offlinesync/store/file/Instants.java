@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Reads the instants of a record as {@link Instant#toString()} writes them, without a formatter (a record holds
  * three or four and opening reads millions), and hands the same object back for equal text (the instants of a new
@@ -38,7 +40,7 @@ final class Instants {
 	}
 
 	/** {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, or {@literal null} for any other shape. */
-	private static Instant fast(char[] t, int o, int n) {
+	private static @Nullable Instant fast(char[] t, int o, int n) {
 		if (n < 20 || t[o + 4] != '-' || t[o + 7] != '-' || t[o + 10] != 'T' || t[o + 13] != ':' || t[o + 16] != ':'
 				|| t[o + n - 1] != 'Z') {
 			return null;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -193,7 +194,7 @@ final class JournalFormat {
 		out.ascii("\",\"updatedAt\":\"").instant(operation.updatedAt()).character('"');
 	}
 
-	private static void optional(RecordBuffer out, String name, String value) {
+	private static void optional(RecordBuffer out, String name, @Nullable String value) {
 		if (value != null) {
 			out.ascii(name).string(value);
 		}
@@ -210,7 +211,7 @@ final class JournalFormat {
 	 * @param instants reads the instants, sharing equal ones with those of the records read before
 	 * @return the record, or {@link JournalRecord.Damaged} saying why the line cannot be one
 	 */
-	JournalRecord read(byte[] bytes, int start, int length, String payloadStandIn, UnaryOperator<String> shared,
+	JournalRecord read(byte[] bytes, int start, int length, @Nullable String payloadStandIn, UnaryOperator<String> shared,
 			Instants instants) {
 		String damage = checksumDamage(bytes, start, length);
 		if (damage != null) {
@@ -230,7 +231,7 @@ final class JournalFormat {
 	}
 
 	/** @return what is wrong with a line's frame or checksum, or {@literal null} if it holds */
-	private static String checksumDamage(byte[] bytes, int start, int length) {
+	private static @Nullable String checksumDamage(byte[] bytes, int start, int length) {
 		if (length < 11 || bytes[start + 8] != ' ') {
 			return "not a record line (" + length + " bytes)";
 		}
@@ -290,7 +291,7 @@ final class JournalFormat {
 
 		private final JsonParser parser;
 
-		private final String payloadStandIn;
+		private final @Nullable String payloadStandIn;
 
 		private final UnaryOperator<String> shared;
 
@@ -298,25 +299,25 @@ final class JournalFormat {
 
 		private final Instants instants;
 
-		private String type;
+		private @Nullable String type;
 
-		private String id;
+		private @Nullable String id;
 
 		private boolean hasOperation;
 
-		private OperationStatus status;
+		private @Nullable OperationStatus status;
 
 		private int attempt = -1;
 
-		private String lastError;
+		private @Nullable String lastError;
 
-		private String claimToken;
+		private @Nullable String claimToken;
 
-		private Instant nextAttemptAt;
+		private @Nullable Instant nextAttemptAt;
 
-		private Instant updatedAt;
+		private @Nullable Instant updatedAt;
 
-		Fields(JsonParser parser, String payloadStandIn, UnaryOperator<String> shared, Instants instants) {
+		Fields(JsonParser parser, @Nullable String payloadStandIn, UnaryOperator<String> shared, Instants instants) {
 			this.parser = parser;
 			this.instants = instants;
 			this.payloadStandIn = payloadStandIn;
@@ -409,7 +410,7 @@ final class JournalFormat {
 			return this.parser.getString();
 		}
 
-		private String optionalText(JsonToken value) {
+		private @Nullable String optionalText(JsonToken value) {
 			return (value == JsonToken.VALUE_NULL) ? null : text(value);
 		}
 

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.Operation;
 import io.offlinesync.StoreFormatException;
@@ -169,7 +172,7 @@ final class JournalLoader {
 	}
 
 	/** Where the records begin, the version the header names, and the header's damage if it is damaged. */
-	private record Header(long recordsStart, int version, RecoveryReport.DroppedRecord damage) {
+	private record Header(long recordsStart, int version, RecoveryReport.@Nullable DroppedRecord damage) {
 	}
 
 	private record HeaderLine(byte[] bytes, int version) {
@@ -256,7 +259,7 @@ final class JournalLoader {
 	 * not ending as every JSON record does; it is then taken out of {@code dropped} to be reported and cut off as torn.
 	 * @return the torn record, or {@literal null} if the last line is not one
 	 */
-	private static RecoveryReport.DroppedRecord tornBeforePadding(FileChannel in,
+	private static RecoveryReport.@Nullable DroppedRecord tornBeforePadding(FileChannel in,
 			List<RecoveryReport.DroppedRecord> dropped, long recordsEnd) throws IOException {
 		if (dropped.isEmpty()) {
 			return null;
@@ -280,7 +283,7 @@ final class JournalLoader {
 	 * the number to keep: a device that loses power often would otherwise fill its disk with them.
 	 */
 	private Path keepDamagedCopy() throws IOException {
-		Path directory = this.journal.getParent();
+		Path directory = Objects.requireNonNull(this.journal.getParent(), "a journal is a file in a directory");
 		long millis = System.currentTimeMillis();
 		Path copy;
 		while (true) {
@@ -334,8 +337,8 @@ final class JournalLoader {
 	 * damaged header is written anew. Should this be cut short, what is left of the damage is dropped again.
 	 * @return where the records now end
 	 */
-	private long clearDamage(List<RecoveryReport.DroppedRecord> dropped, RecoveryReport.DroppedRecord torn,
-			HeaderLine replacement, long recordsEnd) throws IOException {
+	private long clearDamage(List<RecoveryReport.DroppedRecord> dropped, RecoveryReport.@Nullable DroppedRecord torn,
+			@Nullable HeaderLine replacement, long recordsEnd) throws IOException {
 		try (FileChannel out = this.settings.opener().open(this.journal, StandardOpenOption.WRITE)) {
 			ByteBuffer blank = ByteBuffer.allocate(1 << 16);
 			Arrays.fill(blank.array(), (byte) '\n');
@@ -381,7 +384,7 @@ final class JournalLoader {
 	/** The latest state of each operation read so far, by its entry in the payload positions; null once deleted. */
 	private static final class LatestStates {
 
-		private Operation[] states;
+		private @Nullable Operation[] states;
 
 		private int size;
 
@@ -389,11 +392,11 @@ final class JournalLoader {
 			this.states = new Operation[Math.max(16, expected)];
 		}
 
-		Operation get(int entry) {
+		@Nullable Operation get(int entry) {
 			return (entry < this.size) ? this.states[entry] : null;
 		}
 
-		void set(int entry, Operation state) {
+		void set(int entry, @Nullable Operation state) {
 			if (entry >= this.states.length) {
 				this.states = Arrays.copyOf(this.states, Math.max(entry + 1, this.states.length * 2));
 			}
@@ -409,7 +412,7 @@ final class JournalLoader {
 					live.add(this.states[entry]);
 				}
 			}
-			this.states = null;
+			this.states = new Operation[0];
 			return live;
 		}
 

@@ -3,6 +3,8 @@ package io.offlinesync.store.file;
 import java.time.Instant;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.Operation;
 import io.offlinesync.OperationStatus;
 
@@ -37,7 +39,8 @@ sealed interface JournalRecord permits JournalRecord.Put, JournalRecord.StateCha
 	 * @param nextAttemptAt when it is due
 	 * @param updatedAt when it changed
 	 */
-	record StateChange(String id, OperationStatus status, int attempt, String lastError, String claimToken,
+	record StateChange(String id, OperationStatus status, int attempt, @Nullable String lastError,
+			@Nullable String claimToken,
 			Instant nextAttemptAt, Instant updatedAt) implements JournalRecord {
 
 		static StateChange of(Operation changed) {

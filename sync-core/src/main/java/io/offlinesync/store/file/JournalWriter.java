@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.StoreException;
 
@@ -57,9 +60,12 @@ final class JournalWriter {
 
 	private final Path journal;
 
+	private final Path directory;
+
 	private final FileStoreSettings settings;
 
-	/** Replaced by compaction only while no force runs; read by force leaders without the monitor. */
+	/** Replaced by compaction only while no force runs; read by force leaders without the monitor. Set by open. */
+	@SuppressWarnings("NullAway.Init")
 	private volatile FileChannel channel;
 
 	/** Where the next record goes: the end of the last one, including those held. */
@@ -90,10 +96,11 @@ final class JournalWriter {
 	private long fullSince;
 
 	/** Why the journal could not be extended, while {@code fullSince} is set. */
-	private IOException fullCause;
+	private @Nullable IOException fullCause;
 
 	JournalWriter(Path journal, FileStoreSettings settings) {
 		this.journal = journal;
+		this.directory = Objects.requireNonNull(journal.getParent(), "a journal is a file in a directory");
 		this.settings = settings;
 	}
 
@@ -114,7 +121,7 @@ final class JournalWriter {
 			throw ex;
 		}
 		Files.move(temporary, this.journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		forceDirectory(this.journal.getParent());
+		forceDirectory(this.directory);
 		open(written);
 	}
 
@@ -312,7 +319,7 @@ final class JournalWriter {
 		if (this.spaceCheckedAt < 0 || Math.abs(this.size - this.spaceCheckedAt) >= SPACE_CHECK_BYTES) {
 			this.spaceCheckedAt = this.size;
 			try {
-				long usable = this.settings.usableSpace().usable(this.journal.getParent());
+				long usable = this.settings.usableSpace().usable(this.directory);
 				this.lowOnSpace = usable < 2 * this.reserve + LOW_SPACE_MARGIN;
 			}
 			catch (IOException | RuntimeException ex) {

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
 
 
 /**
@@ -20,6 +23,10 @@ final class LineBatch {
 	/** The most bytes read at once to find a line end: as many as an array holds. */
 	static final int MOST_BYTES = Integer.MAX_VALUE - 8;
 
+	private static final byte[] NO_BYTES = {};
+
+	private static final int[] NONE = {};
+
 	/** What was read; let go once decoded. */
 	private byte[] bytes;
 
@@ -31,14 +38,14 @@ final class LineBatch {
 
 	private int count;
 
-	private int[] starts;
+	private int[] starts = NONE;
 
-	private int[] lengths;
+	private int[] lengths = NONE;
 
-	private JournalRecord[] decoded;
+	private JournalRecord[] decoded = new JournalRecord[0];
 
 	/** Shares equal instants among the records of the batch while it is decoded: those of a run are often equal. */
-	private Instants instants;
+	private @Nullable Instants instants;
 
 	/** Whether the bytes end inside a line that goes on, which is read as one line: it is damage, not a tear. */
 	private final boolean cut;
@@ -120,7 +127,7 @@ final class LineBatch {
 			}
 			start = end + 1;
 		}
-		this.bytes = null;
+		this.bytes = NO_BYTES;
 		this.instants = null;
 		return this;
 	}
@@ -205,8 +212,9 @@ final class LineBatch {
 	}
 
 	private JournalRecord read(JournalFormat format, SharedStrings shared, int start, int end) {
+		// Set while the batch is decoded, which is when lines are read.
 		JournalRecord record = format.read(this.bytes, start, end - start, PayloadReader.ON_DISK, shared::canonical,
-				this.instants);
+				Objects.requireNonNull(this.instants));
 		if (record instanceof JournalRecord.Put put) {
 			// Strings cache their hash: computed here, it spares the thread that fills the maps.
 			put.operation().id().hashCode();
@@ -247,7 +255,7 @@ final class LineBatch {
 	}
 
 	/** @return the last line if it has no line end (a write cut short), or {@literal null} */
-	RecoveryReport.DroppedRecord tornLine() {
+	RecoveryReport.@Nullable DroppedRecord tornLine() {
 		return (this.torn < 0) ? null : new RecoveryReport.DroppedRecord(this.offset + this.torn,
 				this.used - this.torn, "torn last record (no line end)");
 	}

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What opening a {@link FileOutboxStore} found: how many records it read and which it had to drop.
  *
@@ -15,15 +17,16 @@ public final class RecoveryReport {
 
 	private final List<DroppedRecord> dropped;
 
-	private final Path damagedCopy;
+	private final @Nullable Path damagedCopy;
 
 	private final int requeuedClaims;
 
-	RecoveryReport(long recordsRead, List<DroppedRecord> dropped, Path damagedCopy) {
+	RecoveryReport(long recordsRead, List<DroppedRecord> dropped, @Nullable Path damagedCopy) {
 		this(recordsRead, dropped, damagedCopy, 0);
 	}
 
-	private RecoveryReport(long recordsRead, List<DroppedRecord> dropped, Path damagedCopy, int requeuedClaims) {
+	private RecoveryReport(long recordsRead, List<DroppedRecord> dropped, @Nullable Path damagedCopy,
+			int requeuedClaims) {
 		this.recordsRead = recordsRead;
 		this.dropped = List.copyOf(dropped);
 		this.damagedCopy = damagedCopy;

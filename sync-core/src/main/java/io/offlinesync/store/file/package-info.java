@@ -45,4 +45,7 @@
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.offlinesync.store.file;
+
+import org.jspecify.annotations.NullMarked;

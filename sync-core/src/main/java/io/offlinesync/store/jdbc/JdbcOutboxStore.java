@@ -18,9 +18,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
 
 import io.offlinesync.Operation;
 import io.offlinesync.OperationFilter;
@@ -123,6 +123,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
+	@SuppressWarnings("NullAway") // the insert's work has no result: null
 	public void insert(List<Operation> operations) {
 		Set<String> ids = new HashSet<>();
 		for (Operation operation : operations) {
@@ -162,7 +163,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public List<Operation> list(Set<OperationStatus> statuses, String afterId, int limit) {
+	public List<Operation> list(Set<OperationStatus> statuses, @Nullable String afterId, int limit) {
 		requirePositive(limit);
 		String sql = this.sql.list(statuses, afterId != null);
 		return execute("list operations", (connection) -> {
@@ -267,20 +268,19 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public Operation complete(String id, String claimToken, Instant now) {
+	public Operation complete(String id, @Nullable String claimToken, Instant now) {
 		Instant at = OperationRows.micros(now);
 		if (this.dialect.updateReturning()) {
-			Operation completed = execute("complete an operation", true, (connection) -> {
+			List<Operation> completed = execute("complete an operation", true, (connection) -> {
 				try (PreparedStatement complete = connection.prepareStatement(this.sql.completeReturning)) {
 					complete.setObject(1, OperationRows.timestamp(at));
 					complete.setString(2, id);
 					complete.setString(3, claimToken);
-					List<Operation> changed = OperationRows.readAll(complete);
-					return changed.isEmpty() ? null : changed.get(0);
+					return OperationRows.readAll(complete);
 				}
 			});
-			if (completed != null) {
-				return completed;
+			if (!completed.isEmpty()) {
+				return completed.get(0);
 			}
 			// Refused: the guarded path below says why, with the message every store gives.
 		}
@@ -314,7 +314,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 				List<Operation> changed = new ArrayList<>(claimed.size());
 				for (Operation operation : claimed) {
 					Operation current = selectOne(connection, this.sql.lockById, operation.id());
-					if (Transitions.holdsClaim(current, operation.claimToken())) {
+					if (current != null && Transitions.holdsClaim(current, operation.claimToken())) {
 						changed.add(Transitions.complete(current, operation.claimToken(), at));
 					}
 				}
@@ -326,7 +326,8 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public Operation fail(String id, String claimToken, String error, Instant retryAt, Instant now) {
+	public Operation fail(String id, @Nullable String claimToken, String error, @Nullable Instant retryAt,
+			Instant now) {
 		Instant at = OperationRows.micros(now);
 		Instant retry = (retryAt != null) ? OperationRows.micros(retryAt) : null;
 		String storable = OperationRows.storableText(error);
@@ -335,7 +336,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	public Operation release(String id, String claimToken, Instant now) {
+	public Operation release(String id, @Nullable String claimToken, Instant now) {
 		Instant at = OperationRows.micros(now);
 		return change("release an operation", id, (operation) -> Transitions.release(operation, claimToken, at));
 	}
@@ -453,7 +454,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 		return operation;
 	}
 
-	private Operation selectOne(Connection connection, String sql, String id) throws SQLException {
+	private @Nullable Operation selectOne(Connection connection, String sql, String id) throws SQLException {
 		try (PreparedStatement select = connection.prepareStatement(sql)) {
 			select.setString(1, id);
 			List<Operation> found = OperationRows.readAll(select);
@@ -492,7 +493,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 
 		private String tableName = DEFAULT_TABLE_NAME;
 
-		private JdbcDialect dialect;
+		private @Nullable JdbcDialect dialect;
 
 		private String owner = defaultOwner();
 

@@ -17,6 +17,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.StoreException;
 import io.offlinesync.StoreSchemaException;
 
@@ -62,7 +64,8 @@ final class JdbcSchema {
 	 * Detect the dialect if none is given, create the schema if asked, and check the table.
 	 * @return the dialect
 	 */
-	static JdbcDialect prepare(JdbcTransactions transactions, JdbcDialect dialect, String tableName,
+	@SuppressWarnings("NullAway") // work without a result returns null
+	static JdbcDialect prepare(JdbcTransactions transactions, @Nullable JdbcDialect dialect, String tableName,
 			boolean createSchema) throws SQLException {
 		JdbcDialect detected = (dialect != null) ? dialect : transactions.inTransaction(
 				(connection) -> JdbcDialect.fromProductName(connection.getMetaData().getDatabaseProductName()));

@@ -3,8 +3,9 @@ package io.offlinesync.store.jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
-
 import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * A transaction of its own for each call, committed on return and rolled back on any exception.
@@ -52,7 +53,7 @@ final class LocalJdbcTransactions implements JdbcTransactions {
 	/**
 	 * A pooled connection goes back as it came. After a failure, a failure to restore it must not hide the first one.
 	 */
-	private static void restoreAutoCommit(Connection connection, boolean autoCommit, Throwable failure)
+	private static void restoreAutoCommit(Connection connection, boolean autoCommit, @Nullable Throwable failure)
 			throws SQLException {
 		if (!autoCommit) {
 			return;

@@ -14,7 +14,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -111,7 +113,7 @@ final class OperationRows {
 			.lastError(rows.getString(10))
 			.claimToken(rows.getString(11))
 			.nextAttemptAt(instant(rows, 12))
-			.createdAt(instant(rows, 13))
+			.createdAt(Objects.requireNonNull(instant(rows, 13), "created_at"))
 			.updatedAt(instant(rows, 14))
 			.priority(rows.getInt(15))
 			.expiresAt(instant(rows, 16));
@@ -136,7 +138,7 @@ final class OperationRows {
 		}
 	}
 
-	static Instant instant(ResultSet rows, int column) throws SQLException {
+	static @Nullable Instant instant(ResultSet rows, int column) throws SQLException {
 		OffsetDateTime value = rows.getObject(column, OffsetDateTime.class);
 		return (value != null) ? value.toInstant() : null;
 	}
@@ -150,7 +152,7 @@ final class OperationRows {
 	}
 
 
-	static boolean isUniqueViolation(Throwable ex) {
+	static boolean isUniqueViolation(@Nullable Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 			if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
 				return true;
@@ -174,7 +176,7 @@ final class OperationRows {
 		requireStorableText(operation, "orderingKey", operation.orderingKey());
 	}
 
-	private static void requireStorableText(Operation operation, String field, String value) {
+	private static void requireStorableText(Operation operation, String field, @Nullable String value) {
 		if (value != null && value.indexOf('\0') >= 0) {
 			throw new IllegalArgumentException("The " + field + " of operation '" + operation.id()
 					+ "' contains the character U+0000, which the JDBC outbox store cannot keep");

@@ -45,7 +45,7 @@ class SyncReceiverWebFluxConfiguration {
 					.bodyValue(results))
 				.onErrorResume(IllegalArgumentException.class, (ex) -> ServerResponse.badRequest()
 					.contentType(MediaType.TEXT_PLAIN)
-					.bodyValue(ex.getMessage()))
+					.bodyValue(String.valueOf(ex.getMessage())))
 				.onErrorResume(DataBufferLimitException.class, (ex) -> ServerResponse
 					.status(HttpStatus.CONTENT_TOO_LARGE)
 					.contentType(MediaType.TEXT_PLAIN)

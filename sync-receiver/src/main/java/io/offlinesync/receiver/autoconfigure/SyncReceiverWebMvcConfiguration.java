@@ -31,7 +31,7 @@ class SyncReceiverWebMvcConfiguration {
 				return ServerResponse.ok().contentType(MediaType.parseMediaType(BatchFormat.MEDIA_TYPE)).body(results);
 			}
 			catch (IllegalArgumentException ex) {
-				return ServerResponse.badRequest().contentType(MediaType.TEXT_PLAIN).body(ex.getMessage());
+				return ServerResponse.badRequest().contentType(MediaType.TEXT_PLAIN).body(String.valueOf(ex.getMessage()));
 			}
 		}).build();
 	}

@@ -3,4 +3,7 @@
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.offlinesync.test.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;
