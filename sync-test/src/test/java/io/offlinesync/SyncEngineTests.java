@@ -65,6 +65,15 @@ class SyncEngineTests {
 		return engine;
 	}
 
+	private static void awaitUninterruptibly(CountDownLatch latch) {
+		try {
+			assertThat(latch.await(10, TimeUnit.SECONDS)).as("released in time").isTrue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private Operation stored(Operation operation) {
 		return this.outbox.find(operation.id()).orElseThrow();
 	}
@@ -218,6 +227,8 @@ class SyncEngineTests {
 	@Test
 	void deliveriesThatFinishTogetherAreRecordedInAFewDurableWrites() {
 		List<Integer> completionBatches = new CopyOnWriteArrayList<>();
+		// The first write lasts until every answer is in, as a forced write or a commit takes a while.
+		CountDownLatch allAnswered = new CountDownLatch(1);
 		IndexedOutboxStore counting = new IndexedOutboxStore() {
 			@Override
 			protected long persist(List<Operation> upserts, List<String> removals) {
@@ -227,6 +238,9 @@ class SyncEngineTests {
 			@Override
 			public List<Operation> completeAll(List<Operation> claimed, Instant now) {
 				completionBatches.add(claimed.size());
+				if (completionBatches.size() == 1) {
+					awaitUninterruptibly(allAnswered);
+				}
 				return super.completeAll(claimed, now);
 			}
 		};
@@ -241,11 +255,13 @@ class SyncEngineTests {
 		await().atMost(Duration.ofSeconds(10)).until(() -> engine.sendsInFlight() == 64);
 
 		answer.complete(SendResult.ok());
+		allAnswered.countDown();
 
 		assertThat(tick.join()).isEqualTo(64);
 		assertThat(countingOutbox.stats().count(OperationStatus.DONE)).isEqualTo(64);
 		assertThat(completionBatches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(64);
-		assertThat(completionBatches).as("writes for 64 deliveries answered at once").hasSizeLessThan(16);
+		// What arrived while the first write lasted goes into the next one.
+		assertThat(completionBatches).as("writes for 64 deliveries answered at once").hasSizeLessThanOrEqualTo(2);
 	}
 
 	@Test

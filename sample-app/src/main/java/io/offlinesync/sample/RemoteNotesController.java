@@ -14,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.offlinesync.batch.BatchItemResult;
 import io.offlinesync.receiver.DeliveryReceiver;
+import io.offlinesync.receiver.ReceiveOutcome;
 import io.offlinesync.receiver.ReceivedOperation;
 
 /**
@@ -63,7 +64,7 @@ class RemoteNotesController {
 	@GetMapping
 	Map<String, Object> received() {
 		return Map.of("notes", this.notes.all(), "requests", this.front.requests(), "repeatsIgnored",
-				this.receiver.repeatsDropped());
+				this.receiver.count(ReceiveOutcome.REPEAT));
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.offlinesync.receiver;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,9 +26,8 @@ public final class DeliveryReceiver {
 
 	private final IdempotencyStore idempotency;
 
-	private final LongAdder handled = new LongAdder();
-
-	private final LongAdder repeats = new LongAdder();
+	/** By outcome ordinal. */
+	private final LongAdder[] outcomes = new LongAdder[ReceiveOutcome.values().length];
 
 	/**
 	 * @param handler what to do with each operation
@@ -36,6 +36,7 @@ public final class DeliveryReceiver {
 	public DeliveryReceiver(OperationHandler handler, IdempotencyStore idempotency) {
 		this.handler = Objects.requireNonNull(handler, "'handler' must not be null");
 		this.idempotency = Objects.requireNonNull(idempotency, "'idempotency' must not be null");
+		Arrays.setAll(this.outcomes, (outcome) -> new LongAdder());
 	}
 
 	/**
@@ -47,21 +48,24 @@ public final class DeliveryReceiver {
 		String key = operation.idempotencyKey();
 		try {
 			if (this.idempotency.handleOnce(key, () -> handle(operation))) {
-				this.handled.increment();
+				tally(ReceiveOutcome.HANDLED);
 			}
 			else {
-				this.repeats.increment();
+				tally(ReceiveOutcome.REPEAT);
 				logger.log(System.Logger.Level.DEBUG, () -> "Dropped a repeat of " + key);
 			}
 			return BatchItemResult.done(key);
 		}
 		catch (RejectedOperationException ex) {
+			tally(ReceiveOutcome.REJECTED);
 			return BatchItemResult.permanent(key, String.valueOf(ex.getMessage()));
 		}
 		catch (RetryLaterException ex) {
+			tally(ReceiveOutcome.RETRY_LATER);
 			return BatchItemResult.retryable(key, String.valueOf(ex.getMessage()), ex.retryAfter());
 		}
 		catch (RuntimeException ex) {
+			tally(ReceiveOutcome.FAILED);
 			Throwable cause = (ex instanceof HandlingFailedException && ex.getCause() != null) ? ex.getCause() : ex;
 			logger.log(System.Logger.Level.WARNING, "Handling " + key + " failed; the sender will retry it", cause);
 			return BatchItemResult.retryable(key, cause.getClass().getSimpleName()
@@ -85,18 +89,18 @@ public final class DeliveryReceiver {
 		return BatchFormat.writeResponse(results);
 	}
 
-	/** @return how many operations the handler took, since this receiver was made */
-	public long handledCount() {
-		return this.handled.sum();
+	/**
+	 * How many operations ended so, since this receiver was made. Repeats are normal after a lost answer or a crash
+	 * of the sender; many of them say that answers do not reach it (a timeout shorter than the handling, say).
+	 * @param outcome an outcome
+	 * @return how many operations had it
+	 */
+	public long count(ReceiveOutcome outcome) {
+		return this.outcomes[outcome.ordinal()].sum();
 	}
 
-	/**
-	 * Repeats are normal after a lost answer or a crash of the sender; many of them say that answers do not reach it
-	 * (a timeout shorter than the handling, say).
-	 * @return how many repeats were dropped without handling, since this receiver was made
-	 */
-	public long repeatsDropped() {
-		return this.repeats.sum();
+	private void tally(ReceiveOutcome outcome) {
+		this.outcomes[outcome.ordinal()].increment();
 	}
 
 	private void handle(ReceivedOperation operation) {

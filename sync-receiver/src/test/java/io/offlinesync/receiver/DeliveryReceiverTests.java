@@ -15,6 +15,7 @@ import io.offlinesync.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 
 class DeliveryReceiverTests {
 
@@ -47,6 +48,8 @@ class DeliveryReceiverTests {
 			.isEqualTo(BatchItemResult.retryable("k4", "IllegalStateException: disk gone", null));
 		assertThat(this.receiver.receive(operation("k5", "/checked")))
 			.isEqualTo(BatchItemResult.retryable("k5", "IOException: socket closed", null));
+		assertThat(this.receiver.receive(operation("k1", "/notes"))).isEqualTo(BatchItemResult.done("k1"));
+		assertThat(ReceiveOutcome.values()).extracting(this.receiver::count).containsExactly(1L, 1L, 1L, 1L, 2L);
 	}
 
 	@Test
@@ -58,8 +61,8 @@ class DeliveryReceiverTests {
 			.isEqualTo(BatchItemResult.Status.RETRYABLE);
 		assertThat(this.receiver.receive(operation("k2", "/notes")).status()).isEqualTo(BatchItemResult.Status.DONE);
 		assertThat(this.handled).extracting(ReceivedOperation::idempotencyKey).containsExactly("k1", "k2");
-		assertThat(this.receiver.handledCount()).isEqualTo(2);
-		assertThat(this.receiver.repeatsDropped()).isEqualTo(1);
+		assertThat(this.receiver.count(ReceiveOutcome.HANDLED)).isEqualTo(2);
+		assertThat(this.receiver.count(ReceiveOutcome.REPEAT)).isEqualTo(1);
 	}
 
 	@Test
@@ -70,10 +73,10 @@ class DeliveryReceiverTests {
 				new BatchItem("c", "http.post", "/notes", Map.of("X-Tenant", "acme"), "3")), true);
 		List<BatchItemResult> results = BatchFormat.readResponse(this.receiver.receiveBatch(request, "gzip"), null);
 		assertThat(results).extracting(BatchItemResult::idempotencyKey, BatchItemResult::status)
-			.containsExactly(org.assertj.core.groups.Tuple.tuple("a", BatchItemResult.Status.DONE),
-					org.assertj.core.groups.Tuple.tuple("b", BatchItemResult.Status.PERMANENT),
-					org.assertj.core.groups.Tuple.tuple("a", BatchItemResult.Status.DONE),
-					org.assertj.core.groups.Tuple.tuple("c", BatchItemResult.Status.DONE));
+			.containsExactly(tuple("a", BatchItemResult.Status.DONE),
+					tuple("b", BatchItemResult.Status.PERMANENT),
+					tuple("a", BatchItemResult.Status.DONE),
+					tuple("c", BatchItemResult.Status.DONE));
 		assertThat(this.handled).extracting(ReceivedOperation::payload).containsExactly("1", "3");
 		assertThat(this.handled.get(1).headers()).containsEntry("X-Tenant", "acme");
 	}

@@ -1,9 +1,9 @@
 package io.offlinesync.receiver.autoconfigure;
 
 import java.time.Clock;
-
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -39,8 +39,8 @@ import io.offlinesync.receiver.OperationHandler;
 @EnableConfigurationProperties(SyncReceiverProperties.class)
 @Import({ SyncReceiverAutoConfiguration.JdbcIdempotencyConfiguration.class,
 		SyncReceiverAutoConfiguration.MemoryIdempotencyConfiguration.class,
-		SyncReceiverAutoConfiguration.NoJdbcConfiguration.class, SyncReceiverWebMvcConfiguration.class,
-		SyncReceiverWebFluxConfiguration.class })
+		SyncReceiverAutoConfiguration.NoJdbcConfiguration.class, SyncReceiverAutoConfiguration.MetricsConfiguration.class,
+		SyncReceiverWebMvcConfiguration.class, SyncReceiverWebFluxConfiguration.class })
 public final class SyncReceiverAutoConfiguration {
 
 	@Bean
@@ -51,6 +51,18 @@ public final class SyncReceiverAutoConfiguration {
 
 	static Clock clock(ObjectProvider<Clock> clock) {
 		return clock.getIfUnique(Clock::systemUTC);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterBinder.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		SyncReceiverMetrics syncReceiverMetrics(DeliveryReceiver receiver) {
+			return new SyncReceiverMetrics(receiver);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

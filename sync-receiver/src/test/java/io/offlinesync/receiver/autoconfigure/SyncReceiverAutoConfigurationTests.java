@@ -6,10 +6,13 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -30,6 +33,7 @@ import io.offlinesync.receiver.InMemoryIdempotencyStore;
 import io.offlinesync.receiver.JdbcIdempotencyStore;
 import io.offlinesync.receiver.OperationHandler;
 import io.offlinesync.receiver.ReceivedOperation;
+import io.offlinesync.receiver.RejectedOperationException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
@@ -68,6 +72,35 @@ class SyncReceiverAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasSingleBean(DeliveryReceiver.class);
 				assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(InMemoryIdempotencyStore.class);
+			});
+	}
+
+	@Test
+	void theMeterCountsEachOutcomeFromTheFirstScrape() {
+		OperationHandler rejecting = (operation) -> {
+			if (operation.target().equals("/rejected")) {
+				throw new RejectedOperationException("unknown note type");
+			}
+		};
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					SimpleMetricsExportAutoConfiguration.class, SyncReceiverAutoConfiguration.class))
+			.withBean(OperationHandler.class, () -> rejecting)
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find("sync.receiver.operations").functionCounters()).hasSize(5)
+					.allSatisfy((counter) -> assertThat(counter.count()).isZero());
+				DeliveryReceiver receiver = context.getBean(DeliveryReceiver.class);
+				receiver.receive(new ReceivedOperation("k1", "http.post", "/notes", Map.of(), "{}"));
+				receiver.receive(new ReceivedOperation("k1", "http.post", "/notes", Map.of(), "{}"));
+				receiver.receive(new ReceivedOperation("k2", "http.post", "/rejected", Map.of(), "{}"));
+				assertThat(registry.get("sync.receiver.operations").tag("outcome", "handled").functionCounter().count())
+					.isEqualTo(1);
+				assertThat(registry.get("sync.receiver.operations").tag("outcome", "repeat").functionCounter().count())
+					.isEqualTo(1);
+				assertThat(
+						registry.get("sync.receiver.operations").tag("outcome", "rejected").functionCounter().count())
+					.isEqualTo(1);
 			});
 	}
 
