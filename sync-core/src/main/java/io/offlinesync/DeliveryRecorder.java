@@ -1,6 +1,7 @@
 package io.offlinesync;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,14 +64,17 @@ final class DeliveryRecorder {
 
 	/**
 	 * Record the result of a send; {@code finish} runs once it is recorded (or recording failed).
+	 * @param sharedRetryAt when to retry, shared by operations sent together, or {@literal null} for the retry
+	 * policy's own backoff
 	 */
-	void record(Operation operation, SendResult outcome, Duration latency, Runnable finish) {
+	void record(Operation operation, SendResult outcome, Duration latency, Runnable finish,
+			@Nullable Instant sharedRetryAt) {
 		if (outcome.isOk()) {
 			this.delivered.add(new Delivered(operation, outcome, latency, finish));
 			scheduleDeliveredRecorder();
 		}
 		else {
-			recordOnRecorder(() -> recordFailure(operation, outcome, latency), finish);
+			recordOnRecorder(() -> recordFailure(operation, outcome, latency, sharedRetryAt), finish);
 		}
 	}
 
@@ -195,11 +199,12 @@ final class DeliveryRecorder {
 	 * Record a send that did not deliver: an unreachable remote gives the operation back without counting the attempt
 	 * (it waits for the link, not for a backoff); any other failure is a failed attempt.
 	 */
-	private void recordFailure(Operation operation, SendResult result, Duration latency) {
+	private void recordFailure(Operation operation, SendResult result, Duration latency,
+			@Nullable Instant sharedRetryAt) {
 		boolean unreachable = result.outcome() == SendResult.Outcome.UNREACHABLE;
 		Operation stored = null;
 		try {
-			stored = unreachable ? this.outbox.release(operation) : this.outbox.markFailed(operation, result);
+			stored = unreachable ? this.outbox.release(operation) : this.outbox.markFailed(operation, result, sharedRetryAt);
 		}
 		catch (OperationStateException ex) {
 			logger.log(System.Logger.Level.INFO, () -> "Result of " + operation.id() + " dropped: " + ex.getMessage());

@@ -210,6 +210,14 @@ public final class Outbox {
 	 * @throws OperationStateException if the claim is no longer current
 	 */
 	public Operation markFailed(Operation claimed, SendResult result) {
+		return markFailed(claimed, result, null);
+	}
+
+	/**
+	 * {@link #markFailed(Operation, SendResult)}, with the time of a retry given: operations sent together share one,
+	 * so that they come due together (a later {@code Retry-After} still wins).
+	 */
+	Operation markFailed(Operation claimed, SendResult result, @Nullable Instant sharedRetryAt) {
 		if (result.isOk()) {
 			throw new IllegalArgumentException("markFailed needs a failed result but got " + result);
 		}
@@ -224,11 +232,17 @@ public final class Outbox {
 			String error = "gave up after " + claimed.attempt() + " attempts: " + failure;
 			return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), error, null, now));
 		}
-		Duration delay = policy.delayAfter(claimed.attempt());
 		Duration retryAfter = result.retryAfter().orElse(Duration.ZERO);
-		Instant retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay)
-			.truncatedTo(ChronoUnit.MICROS);
-		return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), failure, retryAt, now));
+		Instant retryAt;
+		if (sharedRetryAt != null) {
+			retryAt = now.plus(retryAfter).isAfter(sharedRetryAt) ? now.plus(retryAfter) : sharedRetryAt;
+		}
+		else {
+			Duration delay = policy.delayAfter(claimed.attempt());
+			retryAt = now.plus((retryAfter.compareTo(delay) > 0) ? retryAfter : delay);
+		}
+		Instant due = retryAt.truncatedTo(ChronoUnit.MICROS);
+		return writing(() -> this.store.fail(claimed.id(), claimed.claimToken(), failure, due, now));
 	}
 
 	/**

@@ -530,9 +530,23 @@ public final class SyncEngine implements AutoCloseable {
 			// The transport answered, so the remote was reached.
 			this.probe.reportReachable();
 		}
-		for (int i = 0; i < group.size(); i++) {
-			this.recorder.record(group.get(i), outcomes.get(i), latency, finish);
+		Instant sharedRetryAt = null;
+		if (refusedAsAWhole(group, outcomes)) {
+			int attempts = group.stream().mapToInt(Operation::attempt).max().orElse(1);
+			sharedRetryAt = this.outbox.clock().instant().plus(this.outbox.config().retryPolicy().delayAfter(attempts));
 		}
+		for (int i = 0; i < group.size(); i++) {
+			this.recorder.record(group.get(i), outcomes.get(i), latency, finish, sharedRetryAt);
+		}
+	}
+
+	/**
+	 * Whether a batch failed as a whole (a 503 for the request, say): its operations then share one retry time and go
+	 * out again together, as one batch, instead of each after its own jittered delay.
+	 */
+	private static boolean refusedAsAWhole(List<Operation> group, List<SendResult> outcomes) {
+		return group.size() > 1 && outcomes.get(0).outcome() == SendResult.Outcome.RETRYABLE
+				&& outcomes.stream().allMatch(outcomes.get(0)::equals);
 	}
 
 	private static @Nullable CompletionStage<List<SendResult>> single(@Nullable CompletionStage<SendResult> stage) {

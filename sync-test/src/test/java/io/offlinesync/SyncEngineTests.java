@@ -207,6 +207,33 @@ class SyncEngineTests {
 		assertThat(remote.batchSizes()).containsExactly(10);
 	}
 
+	/**
+	 * A batch refused as a whole (a 503 for the request) is retried as a whole: its operations share one backoff,
+	 * jitter and all, and go out again as one batch rather than each after its own delay.
+	 */
+	@Test
+	void aBatchRefusedAsAWholeIsRetriedAsOneBatch() {
+		RetryPolicy jittered = RetryPolicy.builder().initialDelay(Duration.ofSeconds(10)).jitterRatio(0.5).build();
+		Outbox outbox = new Outbox(new InMemoryOutboxStore(), OutboxConfig.builder().retryPolicy(jittered).build(),
+				this.clock);
+		FakeTransport remote = new FakeTransport(this.clock);
+		remote.whenTarget("/notes").thenAnswer(SendResult.retryable("HTTP 503 Service Unavailable"), SendResult.ok());
+		for (int i = 0; i < 100; i++) {
+			outbox.enqueue("http.post", "/notes", "n" + i);
+		}
+		SyncEngine engine = engine(outbox, remote.inBatchesOf(100), NetworkProbe.alwaysOnline(),
+				EngineConfig.defaults());
+		engine.tick();
+		List<Operation> failed = outbox.list(Set.of(OperationStatus.FAILED), null, 200);
+		assertThat(failed).hasSize(100);
+		assertThat(failed).extracting(Operation::nextAttemptAt).containsOnly(failed.get(0).nextAttemptAt());
+
+		this.clock.advance(Duration.ofSeconds(15));
+		engine.tick();
+		assertThat(outbox.stats().count(OperationStatus.DONE)).isEqualTo(100);
+		assertThat(remote.batchSizes()).containsExactly(100, 100);
+	}
+
 	/** A batch that cannot reach the remote is an outage for each of its operations: none uses an attempt. */
 	@Test
 	void aBatchThatFindsTheRemoteGoneUsesNoAttempt() {
