@@ -26,6 +26,9 @@ import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.boot.http.client.reactive.JdkClientHttpConnectorBuilder;
 import org.springframework.boot.http.client.reactive.ReactorClientHttpConnectorBuilder;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslManagerBundle;
+import org.springframework.boot.ssl.SslOptions;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -35,6 +38,7 @@ import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.Http2SslContextSpec;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -165,7 +169,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 		// to another host.
 		HttpClientSettings settings = clientSettings.withRedirects(HttpRedirects.DONT_FOLLOW)
 			.withConnectTimeout(connectTimeout);
-		ProtocolConnectors protocol = withProtocol(connectors, options.httpVersion());
+		ProtocolConnectors protocol = withProtocol(connectors, options.httpVersion(), settings.sslBundle());
 		this.release = protocol.release();
 		this.client = builder.clientConnector(protocol.connectors().build(settings))
 			.defaultHeaders((defaults) -> headers.forEach(defaults::set))
@@ -297,13 +301,13 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 
 	/** The connector builder set to the protocol, for the clients whose protocol can be chosen. */
 	private static ProtocolConnectors withProtocol(ClientHttpConnectorBuilder<?> connectors,
-			SyncProperties.HttpVersion version) {
+			SyncProperties.HttpVersion version, @Nullable SslBundle sslBundle) {
 		if (version == SyncProperties.HttpVersion.HTTP1) {
 			return new ProtocolConnectors(connectors, () -> {
 			});
 		}
 		if (connectors instanceof ReactorClientHttpConnectorBuilder reactor) {
-			return ReactorProtocol.set(reactor, version == SyncProperties.HttpVersion.H2C);
+			return ReactorProtocol.set(reactor, version == SyncProperties.HttpVersion.H2C, sslBundle);
 		}
 		if (connectors instanceof JdkClientHttpConnectorBuilder jdk) {
 			return new ProtocolConnectors(jdk.withHttpClientCustomizer(
@@ -437,7 +441,8 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 		 */
 		private static final int CONNECTIONS = 8;
 
-		static ProtocolConnectors set(ReactorClientHttpConnectorBuilder reactor, boolean cleartext) {
+		static ProtocolConnectors set(ReactorClientHttpConnectorBuilder reactor, boolean cleartext,
+				@Nullable SslBundle sslBundle) {
 			HttpProtocol protocol = cleartext ? HttpProtocol.H2C : HttpProtocol.H2;
 			// Without a bound, a burst of sends opens a connection each before the first is ready to multiplex.
 			ConnectionProvider connections = ConnectionProvider.builder("offline-sync-h2")
@@ -445,7 +450,23 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 				.pendingAcquireMaxCount(-1)
 				.build();
 			return new ProtocolConnectors(reactor.withHttpClientFactory(() -> HttpClient.create(connections))
-				.withHttpClientCustomizer((client) -> client.protocol(protocol)), connections::dispose);
+				.withHttpClientCustomizer((client) -> (cleartext || sslBundle == null) ? client.protocol(protocol)
+						: client.protocol(protocol).secure((tls) -> tls.sslContext(http2Tls(sslBundle)))),
+					connections::dispose);
+		}
+
+		/**
+		 * The application's SSL bundle for HTTP/2: Boot applies a bundle with a TLS context that offers no
+		 * protocol by ALPN, and a server then answers HTTP/1.1 to what the client sends as HTTP/2.
+		 */
+		private static Http2SslContextSpec http2Tls(SslBundle sslBundle) {
+			SslManagerBundle managers = sslBundle.getManagers();
+			SslOptions options = sslBundle.getOptions();
+			return Http2SslContextSpec.forClient()
+				.configure((builder) -> builder.keyManager(managers.getKeyManagerFactory())
+					.trustManager(managers.getTrustManagerFactory())
+					.ciphers(SslOptions.asSet(options.getCiphers()))
+					.protocols(options.getEnabledProtocols()));
 		}
 
 	}

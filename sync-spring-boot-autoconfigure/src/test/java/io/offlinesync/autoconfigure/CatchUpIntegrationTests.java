@@ -1,15 +1,26 @@
 package io.offlinesync.autoconfigure;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 
@@ -27,12 +38,14 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Catching up over a slow link, end to end through a shaping proxy (50 ms each way) to a receiver: batches, HTTP/2
- * over cleartext, and a link that resets mid-drain. Whatever happens on the way, the receiver's handler sees every
+ * over cleartext and over TLS, and a link that resets mid-drain. Whatever happens on the way, the receiver's handler sees every
  * operation exactly once.
  */
 class CatchUpIntegrationTests {
 
 	private static final Duration ONE_WAY = Duration.ofMillis(50);
+
+	private static final String KEY_STORE_PASSWORD = "receiver-secret";
 
 	private final Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
 
@@ -97,6 +110,58 @@ class CatchUpIntegrationTests {
 				assertThat(link.connectionsOpened()).as("no more than the pool of 8, not one a send").isLessThanOrEqualTo(8);
 			});
 		}
+	}
+
+	@Test
+	void http2OverTlsCarriesTheBacklogWithTheApplicationsSslBundle(@TempDir Path directory) throws Exception {
+		Path keyStore = selfSignedKeyStore(directory);
+		try (ReceivingServer server = ReceivingServer.overTls(this.receiver, keyManagers(keyStore));
+				ShapingProxy link = ShapingProxy.to(server.port()).withDelay(ONE_WAY).start()) {
+			new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, HttpClientAutoConfiguration.class,
+						WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
+				.withPropertyValues("sync.store.type=memory",
+						"sync.transport.base-url=https://127.0.0.1:" + link.port() + "/api",
+						"sync.transport.http-version=h2", "sync.engine.concurrency=64",
+						"spring.ssl.bundle.jks.receiver.truststore.location=" + keyStore.toUri(),
+						"spring.ssl.bundle.jks.receiver.truststore.password=" + KEY_STORE_PASSWORD,
+						"spring.ssl.bundle.jks.receiver.truststore.type=PKCS12",
+						"spring.http.clients.ssl.bundle=receiver")
+				.run((context) -> {
+					Outbox outbox = context.getBean(Outbox.class);
+					List<Operation> operations = backlog(outbox, 200);
+					await().atMost(Duration.ofSeconds(30)).until(() -> outbox.stats().backlog() == 0);
+					assertEachHandledOnce(operations);
+					assertThat(server.protocols()).isNotEmpty()
+						.allSatisfy((protocol) -> assertThat(protocol).isEqualTo("HTTP/2.0"));
+					assertThat(link.connectionsOpened()).isLessThanOrEqualTo(8);
+				});
+		}
+	}
+
+	/** A certificate for 127.0.0.1 made by the JDK's own keytool, as an operator would. */
+	private static Path selfSignedKeyStore(Path directory) throws IOException, InterruptedException {
+		Path keyStore = directory.resolve("receiver.p12");
+		Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+				"-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+				"-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore",
+				keyStore.toString(), "-storepass", KEY_STORE_PASSWORD)
+			.redirectErrorStream(true)
+			.start();
+		String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
+		assertThat(keytool.exitValue()).as(output).isZero();
+		return keyStore;
+	}
+
+	private static KeyManagerFactory keyManagers(Path keyStore) throws Exception {
+		KeyStore keys = KeyStore.getInstance("PKCS12");
+		try (InputStream in = Files.newInputStream(keyStore)) {
+			keys.load(in, KEY_STORE_PASSWORD.toCharArray());
+		}
+		KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+		factory.init(keys, KEY_STORE_PASSWORD.toCharArray());
+		return factory;
 	}
 
 	@Test

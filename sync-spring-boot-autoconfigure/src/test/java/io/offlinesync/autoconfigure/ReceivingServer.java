@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
 
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http2SslContextSpec;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
@@ -18,7 +20,7 @@ import io.offlinesync.receiver.DeliveryReceiver;
 import io.offlinesync.receiver.ReceivedOperation;
 
 /**
- * A receiver on 127.0.0.1 speaking HTTP/1.1 and HTTP/2 over cleartext: batches at {@code /api/_offline-sync/batch},
+ * A receiver on 127.0.0.1 speaking HTTP/1.1 and HTTP/2, over cleartext or {@linkplain #overTls TLS}: batches at {@code /api/_offline-sync/batch},
  * single deliveries at any other {@code /api/...} path, both through a {@link DeliveryReceiver}. It counts requests
  * and notes the protocol of each.
  */
@@ -44,10 +46,12 @@ public final class ReceivingServer implements AutoCloseable {
 	 * twice what this adds to the default
 	 */
 	public ReceivingServer(DeliveryReceiver receiver, int http2WindowBytes) {
-		this.server = HttpServer.create()
-			.host("127.0.0.1")
+		this(receiver, HttpServer.create().protocol(HttpProtocol.H2C, HttpProtocol.HTTP11), http2WindowBytes);
+	}
+
+	private ReceivingServer(DeliveryReceiver receiver, HttpServer base, int http2WindowBytes) {
+		this.server = base.host("127.0.0.1")
 			.port(0)
-			.protocol(HttpProtocol.H2C, HttpProtocol.HTTP11)
 			.http2Settings((settings) -> settings.initialWindowSize(http2WindowBytes))
 			.route((routes) -> routes.post("/api/**", (request, response) -> request.receive()
 				.aggregate()
@@ -74,6 +78,20 @@ public final class ReceivingServer implements AutoCloseable {
 					}).send().then();
 				})))
 			.bindNow();
+	}
+
+	/**
+	 * A receiver that speaks HTTP/2 and HTTP/1.1 over TLS only, choosing by ALPN.
+	 * @param receiver what takes the deliveries
+	 * @param keys its certificate and private key
+	 * @return the running receiver
+	 */
+	public static ReceivingServer overTls(DeliveryReceiver receiver, KeyManagerFactory keys) {
+		return new ReceivingServer(receiver,
+				HttpServer.create()
+					.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+					.secure((tls) -> tls.sslContext(Http2SslContextSpec.forServer(keys))),
+				65_535);
 	}
 
 	public int port() {
