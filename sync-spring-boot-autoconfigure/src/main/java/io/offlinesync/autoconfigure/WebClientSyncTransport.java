@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLParameters;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -310,14 +311,39 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 			return ReactorProtocol.set(reactor, version == SyncProperties.HttpVersion.H2C, sslBundle);
 		}
 		if (connectors instanceof JdkClientHttpConnectorBuilder jdk) {
-			return new ProtocolConnectors(jdk.withHttpClientCustomizer(
-					(client) -> client.version(java.net.http.HttpClient.Version.HTTP_2)), () -> {
-					});
+			if (version == SyncProperties.HttpVersion.H2C) {
+				throw new InvalidSyncPropertyException("sync.transport.http-version", "'sync.transport.http-version=h2c' "
+						+ "needs Reactor Netty: the JDK HTTP client reaches HTTP/2 over cleartext only through an "
+						+ "HTTP/1.1 Upgrade, which servers refuse for a request with a body (413). Use h2 (over TLS) "
+						+ "with the JDK client, or Reactor Netty (reactor-netty-http) for h2c");
+			}
+			return new ProtocolConnectors(jdk.withHttpClientCustomizer((client) -> {
+				client.version(java.net.http.HttpClient.Version.HTTP_2);
+				if (sslBundle != null) {
+					client.sslParameters(http2SslParameters(sslBundle));
+				}
+			}), () -> {
+			});
 		}
 		throw new InvalidSyncPropertyException("sync.transport.http-version", "'sync.transport.http-version=" + version
 				.name()
 				.toLowerCase(Locale.ROOT) + "' needs Reactor Netty or the JDK HTTP client, but the client is "
 				+ connectors.getClass().getSimpleName());
+	}
+
+	/**
+	 * The TLS parameters of an SSL bundle for the JDK client's HTTP/2: the client offers HTTP/2 by ALPN only when its
+	 * parameters name TLS 1.2 or 1.3, and Boot's leave the protocols unset when the bundle does not name them.
+	 */
+	private static SSLParameters http2SslParameters(SslBundle sslBundle) {
+		SSLParameters parameters = new SSLParameters();
+		SslOptions options = sslBundle.getOptions();
+		if (options.getCiphers() != null) {
+			parameters.setCipherSuites(options.getCiphers());
+		}
+		String[] protocols = options.getEnabledProtocols();
+		parameters.setProtocols((protocols != null) ? protocols : new String[] { "TLSv1.3", "TLSv1.2" });
+		return parameters;
 	}
 
 	private Mono<SendResult> exchange(HttpMethod method, URI uri, Operation operation, int redirects) {

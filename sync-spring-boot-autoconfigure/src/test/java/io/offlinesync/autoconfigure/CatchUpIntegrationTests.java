@@ -18,9 +18,12 @@ import javax.net.ssl.KeyManagerFactory;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
+import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 
@@ -112,14 +115,18 @@ class CatchUpIntegrationTests {
 		}
 	}
 
-	@Test
-	void http2OverTlsCarriesTheBacklogWithTheApplicationsSslBundle(@TempDir Path directory) throws Exception {
+	@ParameterizedTest(name = "{0} client")
+	@ValueSource(strings = { "reactor", "jdk" })
+	void http2OverTlsCarriesTheBacklogWithTheApplicationsSslBundle(String client, @TempDir Path directory)
+			throws Exception {
 		Path keyStore = selfSignedKeyStore(directory);
 		try (ReceivingServer server = ReceivingServer.overTls(this.receiver, keyManagers(keyStore));
 				ShapingProxy link = ShapingProxy.to(server.port()).withDelay(ONE_WAY).start()) {
 			new ApplicationContextRunner()
 				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, HttpClientAutoConfiguration.class,
 						WebClientAutoConfiguration.class, SyncAutoConfiguration.class))
+				.withBean(ClientHttpConnectorBuilder.class,
+						() -> client.equals("jdk") ? ClientHttpConnectorBuilder.jdk() : ClientHttpConnectorBuilder.reactor())
 				.withPropertyValues("sync.store.type=memory",
 						"sync.transport.base-url=https://127.0.0.1:" + link.port() + "/api",
 						"sync.transport.http-version=h2", "sync.engine.concurrency=64",
@@ -134,7 +141,10 @@ class CatchUpIntegrationTests {
 					assertEachHandledOnce(operations);
 					assertThat(server.protocols()).isNotEmpty()
 						.allSatisfy((protocol) -> assertThat(protocol).isEqualTo("HTTP/2.0"));
-					assertThat(link.connectionsOpened()).isLessThanOrEqualTo(8);
+					if (client.equals("reactor")) {
+						// The JDK client opens a connection for each send of the first burst, before one is ready.
+						assertThat(link.connectionsOpened()).isLessThanOrEqualTo(8);
+					}
 				});
 		}
 	}

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
@@ -306,6 +307,22 @@ class SyncAutoConfigurationTests {
 					.contains("sync.store.file.directory");
 			});
 		}
+	}
+
+	@Test
+	void http2OverCleartextOnTheJdkClientFailsStartupSayingWhy() {
+		runner().withBean(ClientHttpConnectorBuilder.class, ClientHttpConnectorBuilder::jdk)
+			.withPropertyValues("sync.engine.auto-startup=false", "sync.transport.http-version=h2c")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = analyze(context.getStartupFailure());
+				assertThat(analysis).isNotNull();
+				assertThat(analysis.getDescription()).contains("'sync.transport.http-version=h2c' needs Reactor Netty");
+				assertThat(analysis.getAction()).contains("sync.transport.http-version");
+			});
+		runner().withBean(ClientHttpConnectorBuilder.class, ClientHttpConnectorBuilder::jdk)
+			.withPropertyValues("sync.engine.auto-startup=false", "sync.transport.http-version=h2")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SyncTransport.class));
 	}
 
 	private void assertFailure(String property, String name, String message) {
