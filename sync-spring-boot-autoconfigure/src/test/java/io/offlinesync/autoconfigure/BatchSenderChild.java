@@ -48,7 +48,6 @@ final class BatchSenderChild {
 		FileOutboxStore store = FileOutboxStore.open(Path.of(args[0]));
 		SyncEngine engine = engine(new Outbox(store), URI.create(args[1]));
 		engine.start();
-		System.out.println("STARTED");
 		Thread.currentThread().join();
 	}
 

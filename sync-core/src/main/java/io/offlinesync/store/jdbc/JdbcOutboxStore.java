@@ -123,7 +123,6 @@ public final class JdbcOutboxStore implements OutboxStore {
 	}
 
 	@Override
-	@SuppressWarnings("NullAway") // the insert's work has no result: null
 	public void insert(List<Operation> operations) {
 		Set<String> ids = new HashSet<>();
 		for (Operation operation : operations) {
@@ -144,7 +143,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 					}
 					OperationRows.executeBatch(insert);
 				}
-				return null;
+				return operations;
 			});
 		}
 		catch (StoreException ex) {
