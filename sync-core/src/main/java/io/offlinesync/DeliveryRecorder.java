@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -89,14 +90,7 @@ final class DeliveryRecorder {
 				() -> "Expired " + expired.size() + ((expired.size() == 1) ? " operation" : " operations")
 						+ " not delivered in time, never to be sent: " + byKind,
 				null);
-		for (DeliveryListener listener : this.listeners) {
-			try {
-				listener.onExpired(expired);
-			}
-			catch (RuntimeException ex) {
-				logger.log(System.Logger.Level.WARNING, "Delivery listener " + listener + " failed", ex);
-			}
-		}
+		notifyListeners((listener) -> listener.onExpired(expired));
 	}
 
 	void shutdown() {
@@ -234,9 +228,14 @@ final class DeliveryRecorder {
 	}
 
 	private void notifyListeners(Operation operation, SendResult result, Duration latency, @Nullable Operation stored) {
+		notifyListeners((listener) -> listener.onAttempt(operation, result, latency, stored));
+	}
+
+	/** Tell each listener; one that fails is logged and the others are still told. */
+	private void notifyListeners(Consumer<DeliveryListener> event) {
 		for (DeliveryListener listener : this.listeners) {
 			try {
-				listener.onAttempt(operation, result, latency, stored);
+				event.accept(listener);
 			}
 			catch (RuntimeException ex) {
 				logger.log(System.Logger.Level.WARNING, "Delivery listener " + listener + " failed", ex);

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -138,7 +139,7 @@ public final class Outbox {
 		});
 		if (!stored.isEmpty()) {
 			// Listeners (the engine's wake-up) must not see operations a surrounding transaction may still roll back.
-			this.store.afterCommit(() -> notifyEnqueued(stored));
+			this.store.afterCommit(() -> notifyListeners((listener) -> listener.enqueued(stored)));
 		}
 		return stored;
 	}
@@ -272,7 +273,7 @@ public final class Outbox {
 	 */
 	public Operation retry(String id) {
 		Operation retried = writing(() -> this.store.retry(id, now()));
-		notifyRetried(1);
+		notifyListeners((listener) -> listener.retried(1));
 		return retried;
 	}
 
@@ -287,7 +288,7 @@ public final class Outbox {
 		int retried = writing(() -> this.store.retryMatching(filter, now()));
 		logger.log(System.Logger.Level.INFO, () -> "Operator retry of " + retried + " operations matching " + filter);
 		if (retried > 0) {
-			notifyRetried(retried);
+			notifyListeners((listener) -> listener.retried(retried));
 		}
 		return retried;
 	}
@@ -433,21 +434,11 @@ public final class Outbox {
 		return !(result instanceof Integer changed) || changed > 0;
 	}
 
-	private void notifyRetried(int count) {
+	/** Tell each listener; one that fails is logged and the others are still told. */
+	private void notifyListeners(Consumer<EnqueueListener> event) {
 		for (EnqueueListener listener : this.enqueueListeners) {
 			try {
-				listener.retried(count);
-			}
-			catch (RuntimeException ex) {
-				logger.log(System.Logger.Level.WARNING, "Enqueue listener " + listener + " failed", ex);
-			}
-		}
-	}
-
-	private void notifyEnqueued(List<Operation> operations) {
-		for (EnqueueListener listener : this.enqueueListeners) {
-			try {
-				listener.enqueued(operations);
+				event.accept(listener);
 			}
 			catch (RuntimeException ex) {
 				logger.log(System.Logger.Level.WARNING, "Enqueue listener " + listener + " failed", ex);

@@ -1,14 +1,11 @@
 package io.offlinesync.benchmarks;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,7 +159,7 @@ public final class CatchUpBenchmark {
 			return result;
 		}
 		finally {
-			delete(directory);
+			BenchmarkSupport.deleteTree(directory);
 		}
 	}
 
@@ -189,15 +186,6 @@ public final class CatchUpBenchmark {
 			json.append(alphabet.charAt(random.nextInt(alphabet.length())));
 		}
 		return json.append("\"}").toString();
-	}
-
-	private static void delete(Path directory) {
-		try (var files = Files.walk(directory)) {
-			files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 }

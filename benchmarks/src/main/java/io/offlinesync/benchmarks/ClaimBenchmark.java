@@ -1,7 +1,5 @@
 package io.offlinesync.benchmarks;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -46,24 +43,16 @@ public final class ClaimBenchmark {
 		int databaseCount = (args.length > 1) ? Integer.parseInt(args[1]) : 20_000;
 		Path root = Files.createDirectories(Path.of("benchmarks", "target", "bench-data"));
 		row("memory", count, InMemoryOutboxStore::new);
-		row("file, fsync off", count, () -> FileOutboxStore.open(temporary(root), false));
+		row("file, fsync off", count,
+				() -> FileOutboxStore.open(BenchmarkSupport.temporaryDirectory(root, "claims"), false));
 		try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
 			.setServerConfig("synchronous_commit", "off")
-			.start(); HikariDataSource pool = pool(postgres.getJdbcUrl("postgres", "postgres"))) {
+			.start(); HikariDataSource pool = BenchmarkSupport.pool(postgres, 4)) {
 			int[] table = { 0 };
 			row("PostgreSQL, synchronous_commit off", databaseCount, () -> JdbcOutboxStore.builder(pool)
 				.tableName("claims_" + (++table[0]))
 				.createSchema(true)
 				.build(), () -> analyze(pool, "claims_" + table[0]));
-		}
-	}
-
-	private static Path temporary(Path root) {
-		try {
-			return Files.createTempDirectory(root, "claims");
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
 		}
 	}
 
@@ -118,14 +107,6 @@ public final class ClaimBenchmark {
 		catch (SQLException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	private static HikariDataSource pool(String url) {
-		HikariConfig config = new HikariConfig();
-		config.setJdbcUrl(url);
-		config.setUsername("postgres");
-		config.setMaximumPoolSize(4);
-		return new HikariDataSource(config);
 	}
 
 }

@@ -2,7 +2,6 @@ package io.offlinesync.benchmarks;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -31,7 +30,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -88,11 +86,12 @@ public final class FastLinkBenchmark {
 			.setServerConfig("fsync", "on")
 			.setServerConfig("synchronous_commit", "on")
 			.setServerConfig("max_connections", "200")
-			.start(); HikariDataSource pool = pool(postgres.getJdbcUrl("postgres", "postgres"))) {
+			.start(); HikariDataSource pool = BenchmarkSupport.pool(postgres, 48)) {
 			System.out.printf("%,d operations of %d bytes per drain; sink: JDK HttpServer, %d threads, 127.0.0.1;"
 					+ " %d cores, %s%n", count, PAYLOAD.length(), SINK_THREADS,
 					Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-			Map<String, Supplier<OutboxStore>> stores = Map.of("file", () -> FileOutboxStore.open(directory(root)),
+			Map<String, Supplier<OutboxStore>> stores = Map.of("file",
+					() -> FileOutboxStore.open(BenchmarkSupport.temporaryDirectory(root, "fast")),
 					"PostgreSQL", () -> JdbcOutboxStore.builder(pool)
 						.tableName("fast_" + tables.incrementAndGet())
 						.createSchema(true)
@@ -310,23 +309,6 @@ public final class FastLinkBenchmark {
 			thread.setDaemon(true);
 			return thread;
 		};
-	}
-
-	private static Path directory(Path root) {
-		try {
-			return Files.createTempDirectory(root, "fast");
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static HikariDataSource pool(String url) {
-		HikariConfig config = new HikariConfig();
-		config.setJdbcUrl(url);
-		config.setUsername("postgres");
-		config.setMaximumPoolSize(48);
-		return new HikariDataSource(config);
 	}
 
 }

@@ -12,10 +12,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Stream;
 
 import io.offlinesync.NewOperation;
 import io.offlinesync.Operation;
@@ -208,11 +206,7 @@ public final class FileStoreBenchmark {
 	private static Path fresh(Path root, String name) throws IOException {
 		Path directory = root.resolve(name);
 		if (Files.exists(directory)) {
-			try (Stream<Path> files = Files.walk(directory)) {
-				for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-					Files.delete(path);
-				}
-			}
+			BenchmarkSupport.deleteTree(directory);
 		}
 		return Files.createDirectories(directory);
 	}

@@ -14,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -48,7 +47,7 @@ public final class JdbcBenchmark {
 		try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
 			.setServerConfig("fsync", "on")
 			.setServerConfig("synchronous_commit", "on")
-			.start(); HikariDataSource pool = pool(postgres.getJdbcUrl("postgres", "postgres"))) {
+			.start(); HikariDataSource pool = BenchmarkSupport.pool(postgres, DRAIN_CONCURRENCY + 8)) {
 			System.out.printf("PostgreSQL %s, fsync %s, synchronous_commit %s; payload %d bytes, %d s per measurement,"
 					+ " %d cores%n", setting(pool, "server_version"), setting(pool, "fsync"),
 					setting(pool, "synchronous_commit"), PAYLOAD.length(), seconds,
@@ -151,14 +150,6 @@ public final class JdbcBenchmark {
 		long count = done.sum();
 		finished.await();
 		return count / (elapsed / 1e9);
-	}
-
-	private static HikariDataSource pool(String url) {
-		HikariConfig config = new HikariConfig();
-		config.setJdbcUrl(url);
-		config.setUsername("postgres");
-		config.setMaximumPoolSize(DRAIN_CONCURRENCY + 8);
-		return new HikariDataSource(config);
 	}
 
 	private static String setting(HikariDataSource pool, String name) throws SQLException {

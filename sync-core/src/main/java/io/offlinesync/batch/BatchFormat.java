@@ -191,7 +191,11 @@ public final class BatchFormat {
 		return value.asString();
 	}
 
-	private static byte[] gzip(byte[] bytes) {
+	/**
+	 * @param bytes a body, such as a request written without compression
+	 * @return it gzip-compressed, as {@code Content-Encoding: gzip} says
+	 */
+	public static byte[] gzip(byte[] bytes) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4 + 64);
 		try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
 			gzip.write(bytes);

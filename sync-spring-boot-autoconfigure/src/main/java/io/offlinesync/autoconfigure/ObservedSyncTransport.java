@@ -1,15 +1,19 @@
 package io.offlinesync.autoconfigure;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+
 import io.offlinesync.BatchTransport;
 import io.offlinesync.Operation;
 import io.offlinesync.SendResult;
@@ -38,29 +42,10 @@ final class ObservedSyncTransport implements BatchTransport {
 
 	@Override
 	public CompletionStage<SendResult> send(Operation operation) {
-		DeliveryObservationContext context = new DeliveryObservationContext(operation);
-		Observation observation = Observation.createNotStarted(CONVENTION, () -> context, this.registry).start();
-		CompletionStage<SendResult> sending;
-		try (Observation.Scope scope = observation.openScope()) {
-			sending = this.delegate.send(operation);
-		}
-		catch (RuntimeException | Error ex) {
-			observation.error(ex);
-			observation.stop();
-			throw ex;
-		}
-		if (sending == null) {
-			// A transport that breaks its contract: the engine retries the operation, as when called directly.
-			observation.stop();
-			return CompletableFuture.completedFuture(null);
-		}
-		return sending.whenComplete((result, failure) -> {
-			context.setResult(result);
-			if (failure != null) {
-				observation.error(failure);
-			}
-			observation.stop();
-		});
+		return observed(List.of(operation), () -> {
+			CompletionStage<SendResult> sending = this.delegate.send(operation);
+			return (sending != null) ? sending.thenApply(Collections::singletonList) : null;
+		}).thenApply((results) -> (results != null) ? results.get(0) : null);
 	}
 
 	@Override
@@ -70,6 +55,15 @@ final class ObservedSyncTransport implements BatchTransport {
 
 	@Override
 	public CompletionStage<List<SendResult>> sendAll(List<Operation> operations) {
+		return observed(operations, () -> ((BatchTransport) this.delegate).sendAll(operations));
+	}
+
+	/**
+	 * An observation for each operation, open while the send starts (the first one's, for a batch: the request is
+	 * one) and stopped with its result.
+	 */
+	private CompletionStage<List<SendResult>> observed(List<Operation> operations,
+			Supplier<@Nullable CompletionStage<List<SendResult>>> send) {
 		List<DeliveryObservationContext> contexts = new ArrayList<>();
 		List<Observation> observations = new ArrayList<>();
 		for (Operation operation : operations) {
@@ -79,13 +73,14 @@ final class ObservedSyncTransport implements BatchTransport {
 		}
 		CompletionStage<List<SendResult>> sending;
 		try (Observation.Scope scope = observations.get(0).openScope()) {
-			sending = ((BatchTransport) this.delegate).sendAll(operations);
+			sending = send.get();
 		}
 		catch (RuntimeException | Error ex) {
 			observations.forEach((observation) -> observation.error(ex).stop());
 			throw ex;
 		}
 		if (sending == null) {
+			// A transport that breaks its contract: the engine retries, as when it calls the transport directly.
 			observations.forEach(Observation::stop);
 			return CompletableFuture.completedFuture(null);
 		}

@@ -193,25 +193,36 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 
 	@Override
 	public CompletionStage<SendResult> send(Operation operation) {
-		HttpMethod method;
-		URI uri;
+		Request request;
 		try {
-			method = this.rules.method(operation.kind());
-			uri = this.rules.resolve(operation.target());
-			this.rules.checkHeaders(operation.headers());
+			request = checked(operation);
 		}
 		catch (InvalidOperationException ex) {
 			return CompletableFuture.completedFuture(SendResult.permanent(String.valueOf(ex.getMessage())));
 		}
-		Mono<SendResult> result = exchange(method, uri, operation, 0).timeout(this.timeout)
-			.onErrorResume((failure) -> Mono.just(failed(failure)));
-		// WebClient takes the parent of its own observation from the Reactor context: the delivery's, so that the
-		// request continues the trace the operation was enqueued in, and carries it on in its headers.
+		return inDeliveryObservation(exchange(request.method(), request.uri(), operation, 0).timeout(this.timeout)
+			.onErrorResume((failure) -> Mono.just(failed(failure)))).toFuture();
+	}
+
+	/**
+	 * The request an operation makes, if it may be sent at all.
+	 * @throws InvalidOperationException if its kind, target or headers are not allowed
+	 */
+	private Request checked(Operation operation) {
+		HttpMethod method = this.rules.method(operation.kind());
+		URI uri = this.rules.resolve(operation.target());
+		this.rules.checkHeaders(operation.headers());
+		return new Request(method, uri);
+	}
+
+	/**
+	 * WebClient takes the parent of its own observation from the Reactor context: the delivery's, so that the request
+	 * continues the trace the operation was enqueued in, and carries it on in its headers.
+	 */
+	private <T> Mono<T> inDeliveryObservation(Mono<T> exchange) {
 		Observation delivery = this.observations.getCurrentObservation();
-		if (delivery != null) {
-			result = result.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery));
-		}
-		return result.toFuture();
+		return (delivery != null) ? exchange.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery))
+				: exchange;
 	}
 
 	@Override
@@ -231,9 +242,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 		for (int i = 0; i < operations.size(); i++) {
 			Operation operation = operations.get(i);
 			try {
-				this.rules.method(operation.kind());
-				this.rules.resolve(operation.target());
-				this.rules.checkHeaders(operation.headers());
+				checked(operation);
 				items.add(BatchItem.of(operation));
 				positions.add(i);
 			}
@@ -246,7 +255,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 		}
 		byte[] plain = BatchFormat.writeRequest(items, false);
 		boolean gzip = plain.length > this.options.compressAbove();
-		byte[] body = gzip ? BatchFormat.writeRequest(items, true) : plain;
+		byte[] body = gzip ? BatchFormat.gzip(plain) : plain;
 		Mono<List<SendResult>> sent = this.client.post()
 			.uri(this.rules.resolve(this.options.batchPath()))
 			.attribute(URI_TEMPLATE_ATTRIBUTE, this.rules.uriTemplate(this.options.batchPath()))
@@ -269,11 +278,7 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 				}
 				return List.of(results);
 			});
-		Observation delivery = this.observations.getCurrentObservation();
-		if (delivery != null) {
-			sent = sent.contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, delivery));
-		}
-		return sent.toFuture();
+		return inDeliveryObservation(sent).toFuture();
 	}
 
 	/** The receiver's result for each item; a response that is no batch response fails each alike. */
@@ -294,6 +299,9 @@ final class WebClientSyncTransport implements BatchTransport, AutoCloseable {
 			return Collections.nCopies(items,
 					SendResult.retryable("The receiver's answer to a batch is not a batch response: " + ex.getMessage()));
 		}
+	}
+
+	private record Request(HttpMethod method, URI uri) {
 	}
 
 	/** A connector builder set to a protocol, and what to free when the transport closes. */
